@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * ipcns: run a command in a new IPC namespace, entered through a chosen
+ * kernel entry point, or in the namespaces of a running process; or hold a
+ * new namespace open and print the pid that holds it.
+ */
+#include "lib/ns.h"
+#include "lib/probe.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LIFETIME_DEFAULT 60
+
+static const char usage_text[] =
+	"usage: ipcns [-t SECONDS] [OPTIONS] -- COMMAND [ARG...]\n"
+	"       ipcns [-t SECONDS] [OPTIONS] --hold [--lifetime SECONDS]\n"
+	"Runs COMMAND in a new IPC namespace (or, with --join, in another process's\n"
+	"namespaces) and exits with its status. --hold makes the namespace, prints the\n"
+	"pid of a process that keeps it alive, and returns; that process exits when\n"
+	"killed or after --lifetime seconds (default 60).\n"
+	"%s"
+	"  -t          bound on the setup and on COMMAND, 1..3600 s (default 10,\n"
+	"              or IPCNS_TIMEOUT); COMMAND is killed when it runs over\n"
+	"exit: COMMAND's status, or 2 usage, 3 error, 4 unsupported, 5 timeout\n";
+
+static int usage(FILE *out, int code)
+{
+	fprintf(out, usage_text, ns_options_usage);
+	return code;
+}
+
+static int run_command(void *arg)
+{
+	char **argv = arg;
+
+	execvp(argv[0], argv);
+	return probe_fail_errno(PROBE_ERROR, errno, "cannot run '%s'", argv[0]);
+}
+
+static _Noreturn void hold_forever(unsigned lifetime)
+{
+	ns_detach(-1);
+	signal(SIGALRM, SIG_DFL); /* the bound: die, and the namespace with us */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	alarm(lifetime);
+	for (;;)
+		pause();
+}
+
+static int hold(void *arg)
+{
+	hold_forever(*(unsigned *)arg);
+}
+
+int main(int argc, char **argv)
+{
+	struct ns_spec spec = { .entry = NS_ENTRY_CLONE };
+	unsigned lifetime = LIFETIME_DEFAULT, t;
+	bool holding = false, lifetime_set = false, entry_set = false;
+	int i = 1, rc;
+	pid_t pid;
+
+	rc = probe_init(argv[0]);
+	if (rc)
+		return rc;
+	while (i < argc && strcmp(argv[i], "--")) {
+		const char *opt = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(opt, "-h") || !strcmp(opt, "--help"))
+			return usage(stdout, PROBE_REACHED);
+		if (!strcmp(opt, "--entry"))
+			entry_set = true;
+		rc = ns_parse_option(argc, argv, &i, &spec);
+		if (rc == 1)
+			continue;
+		if (rc)
+			return usage(stderr, rc);
+		if (!strcmp(opt, "--hold")) {
+			holding = true;
+			i++;
+		} else if (!strcmp(opt, "-t") || !strcmp(opt, "--lifetime")) {
+			if (!probe_parse_uint(arg, 1, PROBE_TIMEOUT_MAX, &t)) {
+				probe_fail(PROBE_USAGE, "%s wants seconds in 1..%d, got '%.32s'",
+					   opt, PROBE_TIMEOUT_MAX, arg ? arg : "");
+				return usage(stderr, PROBE_USAGE);
+			}
+			if (opt[1] == 't') {
+				probe_set_timeout(t);
+			} else {
+				lifetime = t;
+				lifetime_set = true;
+			}
+			i += 2;
+		} else {
+			probe_fail(PROBE_USAGE, "unknown option '%.64s'", opt);
+			return usage(stderr, PROBE_USAGE);
+		}
+	}
+	if (spec.target && !entry_set)
+		spec.entry = NS_ENTRY_SETNS;
+	rc = ns_check_spec(&spec);
+	if (!rc && holding && i < argc)
+		rc = probe_fail(PROBE_USAGE, "--hold takes no command");
+	if (!rc && !holding && i + 1 >= argc)
+		rc = probe_fail(PROBE_USAGE, "missing '-- COMMAND'");
+	if (!rc && lifetime_set && !holding)
+		rc = probe_fail(PROBE_USAGE, "--lifetime goes with --hold");
+	if (!rc && holding && (spec.target || spec.entry == NS_ENTRY_FORK))
+		rc = probe_fail(PROBE_USAGE, "--hold makes a new namespace; "
+				"not with --join or --entry fork");
+	if (rc)
+		return usage(stderr, rc);
+
+	if (holding) {
+		rc = ns_start(&spec, hold, &lifetime, &pid);
+		if (rc)
+			return rc;
+		printf("%d\n", (int)pid);
+		return fflush(stdout) ? PROBE_ERROR : PROBE_REACHED;
+	}
+	rc = ns_start(&spec, run_command, argv + i + 1, &pid);
+	if (rc)
+		return rc;
+	return ns_wait(pid, probe_timeout(), argv[i + 1]);
+}

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+#include "ns.h"
+#include "probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef HAVE_LINUX_SCHED_H_CLONE_ARGS
+#include <linux/sched.h>
+#else
+struct clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+		stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+#define STACK_SIZE (1024 * 1024)
+
+static const char *const entry_names[] = {
+	[NS_ENTRY_FORK] = "fork",       [NS_ENTRY_CLONE] = "clone",
+	[NS_ENTRY_CLONE3] = "clone3",   [NS_ENTRY_UNSHARE] = "unshare",
+	[NS_ENTRY_SETNS] = "setns",     [NS_ENTRY_PIDFD] = "pidfd",
+};
+
+/* The namespaces a join may enter, the user namespace first: it grants the
+ * capabilities the other setns calls need. */
+static const struct {
+	const char *type;
+	int flag;
+} join_order[] = {
+	{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },
+	{ "mnt", CLONE_NEWNS },    { "net", CLONE_NEWNET },
+};
+#define NJOIN (sizeof(join_order) / sizeof(join_order[0]))
+
+const char ns_options_usage[] =
+	"  --entry E   clone (default) | clone3 | unshare | fork (no new namespace);\n"
+	"              with --join: setns (default) | pidfd\n"
+	"  --mnt       also a mount namespace with fresh tmpfs on /dev/shm and\n"
+	"              mqueue on /dev/mqueue (when that directory exists)\n"
+	"  --net       also a network namespace\n"
+	"  --user      also a user namespace, root inside mapped to the caller\n"
+	"  --join PID  enter the namespaces of PID that differ from ours\n";
+
+bool ns_parse_entry(const char *s, enum ns_entry *out)
+{
+	for (size_t i = 0; i < sizeof(entry_names) / sizeof(entry_names[0]); i++)
+		if (s && !strcmp(s, entry_names[i])) {
+			*out = (enum ns_entry)i;
+			return true;
+		}
+	return false;
+}
+
+const char *ns_entry_name(enum ns_entry e)
+{
+	return entry_names[e];
+}
+
+bool ns_is_join(enum ns_entry e)
+{
+	return e == NS_ENTRY_SETNS || e == NS_ENTRY_PIDFD;
+}
+
+int ns_parse_option(int argc, char **argv, int *i, struct ns_spec *spec)
+{
+	const char *opt = argv[*i];
+	const char *arg = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	if (!strcmp(opt, "--mnt") || !strcmp(opt, "--net") || !strcmp(opt, "--user")) {
+		spec->want |= opt[2] == 'm' ? NS_WANT_MNT : opt[2] == 'n' ? NS_WANT_NET
+									 : NS_WANT_USER;
+		*i += 1;
+		return 1;
+	}
+	if (!strcmp(opt, "--entry")) {
+		if (!ns_parse_entry(arg, &spec->entry))
+			return probe_fail(PROBE_USAGE, "--entry wants clone, clone3, unshare, "
+					  "fork, setns or pidfd, got '%.32s'", arg ? arg : "");
+		*i += 2;
+		return 1;
+	}
+	if (!strcmp(opt, "--join")) {
+		if (!probe_parse_pid(arg, &spec->target))
+			return probe_fail(PROBE_USAGE, "--join wants a pid, got '%.32s'",
+					  arg ? arg : "");
+		*i += 2;
+		return 1;
+	}
+	return 0;
+}
+
+int ns_check_spec(const struct ns_spec *spec)
+{
+	if (spec->target && !ns_is_join(spec->entry))
+		return probe_fail(PROBE_USAGE, "--join goes with --entry setns or pidfd");
+	if (!spec->target && ns_is_join(spec->entry))
+		return probe_fail(PROBE_USAGE, "--entry %s needs --join PID",
+				  ns_entry_name(spec->entry));
+	if (spec->target && spec->want)
+		return probe_fail(PROBE_USAGE, "--join takes the target's namespaces; "
+				  "--mnt, --net and --user do not apply");
+	if (spec->entry == NS_ENTRY_FORK && spec->want)
+		return probe_fail(PROBE_USAGE, "--entry fork makes no namespace; "
+				  "--mnt, --net and --user do not apply");
+	return PROBE_REACHED;
+}
+
+unsigned long ns_inode(pid_t pid, const char *type)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
+	return stat(path, &st) ? 0 : (unsigned long)st.st_ino;
+}
+
+void ns_detach(int keep)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+	}
+	/* Above all bats's fd 3: a daemon holding it would stall the run. */
+	for (int i = 3; i < 1024; i++)
+		if (i != keep)
+			close(i);
+}
+
+struct ctx {
+	const struct ns_spec *spec;
+	ns_child_fn fn;
+	void *arg;
+	int up, down;            /* child's ends: to the parent, from it */
+	unsigned long mine[NJOIN]; /* the parent's namespace inodes */
+};
+
+static int flags_for(unsigned want)
+{
+	return CLONE_NEWIPC | (want & NS_WANT_MNT ? CLONE_NEWNS : 0) |
+	       (want & NS_WANT_NET ? CLONE_NEWNET : 0) |
+	       (want & NS_WANT_USER ? CLONE_NEWUSER : 0);
+}
+
+/* What EPERM or EINVAL from making a namespace means, in words. */
+static int creation_failed(const char *call, int err)
+{
+	if (err == EPERM || err == EACCES)
+		return probe_fail_errno(PROBE_UNSUPPORTED, err, "%s: making namespaces needs "
+					"CAP_SYS_ADMIN (or --user where user namespaces are allowed)",
+					call);
+	if (err == EINVAL || err == ENOSYS)
+		return probe_fail_errno(PROBE_UNSUPPORTED, err, "%s: this kernel does not "
+					"offer it (no CONFIG_IPC_NS, or too old)", call);
+	return probe_fail_errno(PROBE_ERROR, err, "%s", call);
+}
+
+static int join(const struct ctx *c)
+{
+	pid_t pid = c->spec->target;
+	int fds[NJOIN], flags = 0, rc = PROBE_REACHED;
+	char path[64];
+
+	/* Open every fd first: after entering a mount namespace /proc may differ. */
+	for (size_t i = 0; i < NJOIN; i++) {
+		unsigned long theirs = ns_inode(pid, join_order[i].type);
+
+		fds[i] = -1;
+		if (!theirs)
+			return probe_fail_errno(PROBE_ERROR, errno, "/proc/%d/ns/%s", (int)pid,
+						join_order[i].type);
+		/* always the IPC namespace; the others only where they differ */
+		if (theirs != c->mine[i] || join_order[i].flag == CLONE_NEWIPC)
+			flags |= join_order[i].flag;
+	}
+	if (c->spec->entry == NS_ENTRY_PIDFD) {
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+		if (pidfd < 0)
+			return creation_failed("pidfd_open", errno);
+		if (setns(pidfd, flags))
+			rc = errno == EINVAL ? probe_fail_errno(PROBE_UNSUPPORTED, errno,
+					"setns(pidfd): needs Linux 5.8 or later")
+					     : probe_fail_errno(PROBE_ERROR, errno, "setns(pidfd)");
+		close(pidfd);
+		return rc;
+	}
+	for (size_t i = 0; i < NJOIN && !rc; i++) {
+		if (!(flags & join_order[i].flag))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, join_order[i].type);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			rc = probe_fail_errno(PROBE_ERROR, errno, "open %s", path);
+	}
+	for (size_t i = 0; i < NJOIN && !rc; i++)
+		if (fds[i] >= 0 && setns(fds[i], join_order[i].flag))
+			rc = probe_fail_errno(PROBE_ERROR, errno, "setns(/proc/%d/ns/%s)",
+					      (int)pid, join_order[i].type);
+	for (size_t i = 0; i < NJOIN; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return rc;
+}
+
+static int fresh_mounts(const struct ctx *c)
+{
+	unsigned long mnt = ns_inode(0, "mnt");
+	struct stat st;
+
+	/* Never mount anything unless this mount namespace is really new. */
+	if (!mnt || mnt == c->mine[2])
+		return probe_fail(PROBE_ERROR, "refusing to mount: the mount namespace is "
+				  "not new (mnt inode %lu)", mnt);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return probe_fail_errno(PROBE_ERROR, errno, "making / private");
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"))
+		return probe_fail_errno(PROBE_ERROR, errno, "mount tmpfs on /dev/shm");
+	/* Making /dev/mqueue would write into the host's /dev: only where it is. */
+	if (stat("/dev/mqueue", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return probe_fail_errno(PROBE_ERROR, errno, "mount mqueue on /dev/mqueue");
+	return PROBE_REACHED;
+}
+
+/* Runs in the child, whatever the entry point. */
+static int child_main(void *arg)
+{
+	struct ctx *c = arg;
+	int rc = PROBE_REACHED;
+
+	if (c->spec->entry == NS_ENTRY_UNSHARE && unshare(flags_for(c->spec->want)))
+		rc = creation_failed("unshare", errno);
+	else if (ns_is_join(c->spec->entry))
+		rc = join(c);
+	if (rc)
+		return rc;
+	if (probe_checkpoint_write(c->up, 'e'))
+		return PROBE_ERROR;
+	rc = probe_checkpoint_read(c->down, 'g', probe_timeout(), "the parent's release");
+	if (rc)
+		return rc == 1 ? PROBE_ERROR : rc; /* EOF: the parent refused or died */
+	if (c->spec->want & NS_WANT_MNT) {
+		rc = fresh_mounts(c);
+		if (rc)
+			return rc;
+	}
+	if (probe_checkpoint_write(c->up, 'r'))
+		return PROBE_ERROR;
+	close(c->up);
+	close(c->down);
+	rc = c->fn(c->arg);
+	fflush(NULL);
+	return rc;
+}
+
+static int write_file(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	int fd, err = 0;
+	size_t len = strlen(text);
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	return err ? probe_fail_errno(PROBE_ERROR, err, "writing %s", path) : 0;
+}
+
+/* The parent's part of the checkpoint: ids for a new user namespace, then
+ * proof that the child is where it was asked to be. */
+static int parent_setup(const struct ctx *c, pid_t pid)
+{
+	const struct ns_spec *s = c->spec;
+	char map[64];
+	int rc;
+
+	if (s->want & NS_WANT_USER) {
+		rc = write_file(pid, "setgroups", "deny");
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)geteuid());
+		rc = rc ? rc : write_file(pid, "uid_map", map);
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)getegid());
+		rc = rc ? rc : write_file(pid, "gid_map", map);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < NJOIN; i++) {
+		const char *type = join_order[i].type;
+		unsigned long now = ns_inode(pid, type);
+		bool asked = join_order[i].flag == CLONE_NEWIPC ||
+			     (join_order[i].flag & flags_for(s->want));
+
+		if (!now)
+			return probe_fail_errno(PROBE_ERROR, errno, "/proc/%d/ns/%s",
+						(int)pid, type);
+		if (ns_is_join(s->entry)) {
+			unsigned long want = ns_inode(s->target, type);
+
+			if (now != want)
+				return probe_fail(PROBE_ERROR, "join did not take: %s namespace "
+						  "%lu, target's is %lu", type, now, want);
+		} else if (s->entry == NS_ENTRY_FORK || !asked) {
+			if (now != c->mine[i])
+				return probe_fail(PROBE_ERROR, "%s namespace changed unasked",
+						  type);
+		} else if (now == c->mine[i]) {
+			return probe_fail(PROBE_ERROR, "%s: the kernel said yes but the %s "
+					  "namespace is not new (inode %lu)",
+					  ns_entry_name(s->entry), type, now);
+		}
+	}
+	return PROBE_REACHED;
+}
+
+static pid_t spawn(struct ctx *c, int *rc)
+{
+	const struct ns_spec *s = c->spec;
+	int flags = flags_for(s->want);
+	pid_t pid;
+
+	switch (s->entry) {
+	case NS_ENTRY_CLONE: {
+		char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			*rc = probe_fail_errno(PROBE_ERROR, errno, "mmap (clone stack)");
+			return -1;
+		}
+		pid = clone(child_main, stack + STACK_SIZE, flags | SIGCHLD, c);
+		if (pid < 0)
+			*rc = creation_failed("clone", errno);
+		munmap(stack, STACK_SIZE); /* the child has its own copy */
+		return pid;
+	}
+	case NS_ENTRY_CLONE3: {
+		struct clone_args args = { .flags = (uint64_t)flags,
+					   .exit_signal = SIGCHLD };
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid == 0)
+			_exit(child_main(c));
+		if (pid < 0)
+			*rc = creation_failed("clone3", errno);
+		return pid;
+	}
+	default:
+		pid = fork();
+		if (pid == 0)
+			_exit(child_main(c));
+		if (pid < 0)
+			*rc = probe_fail_errno(PROBE_ERROR, errno, "fork");
+		return pid;
+	}
+}
+
+int ns_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *out)
+{
+	struct ctx c = { .spec = spec, .fn = fn, .arg = arg };
+	int up[2], down[2], rc = PROBE_REACHED;
+	pid_t pid;
+
+	for (size_t i = 0; i < NJOIN; i++)
+		if (!(c.mine[i] = ns_inode(0, join_order[i].type)))
+			return probe_fail_errno(PROBE_UNSUPPORTED, errno, "/proc/self/ns/%s",
+						join_order[i].type);
+	if (spec->target && kill(spec->target, 0) && errno == ESRCH)
+		return probe_fail(PROBE_ERROR, "--join %d: no such process", (int)spec->target);
+	if (pipe2(up, O_CLOEXEC))
+		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
+	if (pipe2(down, O_CLOEXEC)) {
+		close(up[0]);
+		close(up[1]);
+		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
+	}
+	c.up = up[1];
+	c.down = down[0];
+	fflush(NULL); /* nothing buffered may be written twice */
+	pid = spawn(&c, &rc);
+	close(up[1]);
+	close(down[0]);
+	if (pid < 0) {
+		close(up[0]);
+		close(down[1]);
+		return rc;
+	}
+	rc = probe_checkpoint_read(up[0], 'e', probe_timeout(), "the child to enter");
+	if (!rc)
+		rc = parent_setup(&c, pid);
+	if (!rc && probe_checkpoint_write(down[1], 'g'))
+		rc = probe_fail_errno(PROBE_ERROR, errno, "releasing the child");
+	close(down[1]); /* on error, EOF tells the child to give up */
+	if (!rc)
+		rc = probe_checkpoint_read(up[0], 'r', probe_timeout(), "the child's mounts");
+	close(up[0]);
+	if (rc == 1) /* EOF: the child stopped early and said why */
+		return ns_wait(pid, probe_timeout(), "the child");
+	if (rc) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return rc;
+	}
+	*out = pid;
+	return PROBE_REACHED;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig; /* only to interrupt waitpid */
+}
+
+int ns_wait(pid_t pid, unsigned seconds, const char *what)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	int status;
+	pid_t r;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: waitpid sees EINTR */
+	alarm(seconds);
+	r = waitpid(pid, &status, 0);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	if (r < 0 && errno == EINTR) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return probe_fail(PROBE_TIMEOUT, "%s timed out after %u s; killed it",
+				  what, seconds);
+	}
+	if (r < 0)
+		return probe_fail_errno(PROBE_ERROR, errno, "waitpid");
+	if (WIFSIGNALED(status))
+		return probe_fail(PROBE_ERROR, "%s was killed by signal %d (%s)", what,
+				  WTERMSIG(status), strsignal(WTERMSIG(status)));
+	return WEXITSTATUS(status);
+}

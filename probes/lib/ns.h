@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * Putting a child into IPC namespaces through each kernel entry point.
+ *
+ * Every entry runs the same two-way pipe checkpoint (the seed's pattern,
+ * both ways): the child says 'e' once it is in its namespaces; the parent
+ * maps its user ids (for --user), checks that each namespace really is new
+ * (or really is the target's, for a join) and says 'g'; the child mounts
+ * what it was asked to, says 'r' and runs its function. No sleeps anywhere:
+ * every wait is a bounded poll on a pipe.
+ */
+#ifndef IPCNS_NS_H
+#define IPCNS_NS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum ns_entry {
+	NS_ENTRY_FORK,    /* no new namespace: the positive control */
+	NS_ENTRY_CLONE,   /* clone(2) with CLONE_NEW* flags */
+	NS_ENTRY_CLONE3,  /* clone3(2); ENOSYS means unsupported */
+	NS_ENTRY_UNSHARE, /* fork(2), then unshare(2) in the child */
+	NS_ENTRY_SETNS,   /* join: setns(2) on /proc/PID/ns/TYPE fds */
+	NS_ENTRY_PIDFD,   /* join: setns(2) on a pidfd (Linux 5.8+) */
+};
+
+#define NS_WANT_MNT 1u  /* + mount namespace, fresh /dev/shm and /dev/mqueue */
+#define NS_WANT_NET 2u  /* + network namespace */
+#define NS_WANT_USER 4u /* + user namespace mapping root to the caller */
+
+struct ns_spec {
+	enum ns_entry entry;
+	unsigned want;  /* NS_WANT_* for a new namespace */
+	pid_t target;   /* for a join: whose namespaces to enter */
+};
+
+typedef int (*ns_child_fn)(void *arg);
+
+bool ns_parse_entry(const char *s, enum ns_entry *out);
+const char *ns_entry_name(enum ns_entry e);
+bool ns_is_join(enum ns_entry e);
+
+/* Parses one option of the shared namespace syntax at argv[*i] (--entry E,
+ * --mnt, --net, --user, --join PID), advancing *i. Returns 1 when it took
+ * the option, 0 when argv[*i] is not one of them, PROBE_USAGE (printed)
+ * when the option is malformed. */
+int ns_parse_option(int argc, char **argv, int *i, struct ns_spec *spec);
+/* Checks the combination; PROBE_USAGE (printed) when it makes no sense. */
+int ns_check_spec(const struct ns_spec *spec);
+extern const char ns_options_usage[];
+
+/* Starts FN(ARG) in a child placed as SPEC says and returns 0 with *PID set
+ * once the child is in place and its mounts are done; else an exit code of
+ * the probe contract, with a diagnostic printed. */
+int ns_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *pid);
+
+/* Waits at most SECONDS for PID; its exit code, or PROBE_TIMEOUT after
+ * killing it, or PROBE_ERROR when a signal ended it. */
+int ns_wait(pid_t pid, unsigned seconds, const char *what);
+
+/* The inode of /proc/PID/ns/TYPE (PID 0: self), or 0 with errno set. */
+unsigned long ns_inode(pid_t pid, const char *type);
+
+/* Detaches a daemon: stdio to /dev/null, every other fd but KEEP closed. */
+void ns_detach(int keep);
+
+#endif
