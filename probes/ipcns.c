@@ -7,8 +7,12 @@
 #include "lib/ns.h"
 #include "lib/probe.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +29,8 @@ static const char usage_text[] =
 	"%s"
 	"  -t          bound on the setup and on COMMAND, 1..3600 s (default 10,\n"
 	"              or IPCNS_TIMEOUT); COMMAND is killed when it runs over\n"
+	"  --reap      adopt every orphaned descendant (holders, servers) and end\n"
+	"              them all when COMMAND ends, so nothing outlives a run\n"
 	"exit: COMMAND's status, or 2 usage, 3 error, 4 unsupported, 5 timeout\n";
 
 static int usage(FILE *out, int code)
@@ -57,11 +63,66 @@ static int hold(void *arg)
 	hold_forever(*(unsigned *)arg);
 }
 
+/* The pids whose parent is us: the orphans we adopted as subreaper. */
+static int kill_children(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[64], buf[512], *p;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		FILE *f;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		/* after "(comm)": " STATE PPID" */
+		if (p && atoi(p + 4) == (int)getpid() && !kill(pid, SIGKILL))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig; /* only to interrupt waitpid */
+}
+
+/* Kill what we adopted and reap it, until no child is left; a round waits a
+ * second at most, in case a new orphan was adopted meanwhile. */
+static void end_descendants(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	for (unsigned round = 0; round < 2 * probe_timeout(); round++) {
+		kill_children();
+		alarm(1);
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+		alarm(0);
+		if (errno == ECHILD)
+			return;
+	}
+	probe_fail(PROBE_ERROR, "--reap: descendants still alive after %u s",
+		   2 * probe_timeout());
+}
+
 int main(int argc, char **argv)
 {
 	struct ns_spec spec = { .entry = NS_ENTRY_CLONE };
 	unsigned lifetime = LIFETIME_DEFAULT, t;
-	bool holding = false, lifetime_set = false, entry_set = false;
+	bool holding = false, lifetime_set = false, entry_set = false, reap = false;
 	int i = 1, rc;
 	pid_t pid;
 
@@ -80,8 +141,8 @@ int main(int argc, char **argv)
 			continue;
 		if (rc)
 			return usage(stderr, rc);
-		if (!strcmp(opt, "--hold")) {
-			holding = true;
+		if (!strcmp(opt, "--hold") || !strcmp(opt, "--reap")) {
+			*(opt[2] == 'h' ? &holding : &reap) = true;
 			i++;
 		} else if (!strcmp(opt, "-t") || !strcmp(opt, "--lifetime")) {
 			if (!probe_parse_uint(arg, 1, PROBE_TIMEOUT_MAX, &t)) {
@@ -113,8 +174,12 @@ int main(int argc, char **argv)
 	if (!rc && holding && (spec.target || spec.entry == NS_ENTRY_FORK))
 		rc = probe_fail(PROBE_USAGE, "--hold makes a new namespace; "
 				"not with --join or --entry fork");
+	if (!rc && reap && holding)
+		rc = probe_fail(PROBE_USAGE, "--reap runs a command; not with --hold");
 	if (rc)
 		return usage(stderr, rc);
+	if (reap && prctl(PR_SET_CHILD_SUBREAPER, 1))
+		return probe_fail_errno(PROBE_ERROR, errno, "PR_SET_CHILD_SUBREAPER");
 
 	if (holding) {
 		rc = ns_start(&spec, hold, &lifetime, &pid);
@@ -124,7 +189,9 @@ int main(int argc, char **argv)
 		return fflush(stdout) ? PROBE_ERROR : PROBE_REACHED;
 	}
 	rc = ns_start(&spec, run_command, argv + i + 1, &pid);
-	if (rc)
-		return rc;
-	return ns_wait(pid, probe_timeout(), argv[i + 1]);
+	if (!rc)
+		rc = ns_wait(pid, probe_timeout(), argv[i + 1]);
+	if (reap)
+		end_descendants();
+	return rc;
 }

@@ -1,0 +1,18 @@
+# shellcheck shell=bash
+# The Bats side of the suites: a test measures cells with scenario.sh and its
+# outcome follows from theirs. Everything else lives in scenario.sh.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+# measure [--variant V] MECH SCENARIO...: fail on any deviation (the output
+# lists every cell), skip when no cell could be measured, else pass.
+measure() {
+	run "$BATS_TEST_DIRNAME/scenario.sh" "$@"
+	case $status in
+		0) ;;
+		77) skip "$(grep -m 1 '^skip' <<<"$output")" ;;
+		*) fail "$output" ;;
+	esac
+}
