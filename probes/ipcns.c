@@ -39,10 +39,16 @@ static int usage(FILE *out, int code)
 	return code;
 }
 
+static pid_t launcher, command;
+
 static int run_command(void *arg)
 {
 	char **argv = arg;
 
+	/* A launcher that dies takes its command along (held namespaces are
+	 * the exception: they are meant to outlive it). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != launcher)
+		return probe_fail(PROBE_ERROR, "the launcher is gone");
 	execvp(argv[0], argv);
 	return probe_fail_errno(PROBE_ERROR, errno, "cannot run '%s'", argv[0]);
 }
@@ -61,6 +67,14 @@ static _Noreturn void hold_forever(unsigned lifetime)
 static int hold(void *arg)
 {
 	hold_forever(*(unsigned *)arg);
+}
+
+/* As subreaper, a request to stop is passed on to the command, which then
+ * ends as it sees fit; what it leaves behind is ended below. */
+static void forward(int sig)
+{
+	if (command > 0)
+		kill(command, sig);
 }
 
 /* The pids whose parent is us: the orphans we adopted as subreaper. */
@@ -128,7 +142,7 @@ int main(int argc, char **argv)
 
 	rc = probe_init(argv[0]);
 	if (rc)
-		return rc;
+		return usage(stderr, rc);
 	while (i < argc && strcmp(argv[i], "--")) {
 		const char *opt = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -180,6 +194,15 @@ int main(int argc, char **argv)
 		return usage(stderr, rc);
 	if (reap && prctl(PR_SET_CHILD_SUBREAPER, 1))
 		return probe_fail_errno(PROBE_ERROR, errno, "PR_SET_CHILD_SUBREAPER");
+	if (reap) {
+		struct sigaction sa = { .sa_handler = forward };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	launcher = getpid();
 
 	if (holding) {
 		rc = ns_start(&spec, hold, &lifetime, &pid);
@@ -189,8 +212,10 @@ int main(int argc, char **argv)
 		return fflush(stdout) ? PROBE_ERROR : PROBE_REACHED;
 	}
 	rc = ns_start(&spec, run_command, argv + i + 1, &pid);
-	if (!rc)
+	if (!rc) {
+		command = pid;
 		rc = ns_wait(pid, probe_timeout(), argv[i + 1]);
+	}
 	if (reap)
 		end_descendants();
 	return rc;

@@ -65,6 +65,8 @@ static void serve(enum kind k, int listener, const char *name, unsigned value)
 				   : accept4(listener, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue; /* EINTR; anything else ends with the alarm */
+		/* A FIFO whose reader is still open takes copy after copy:
+		 * each is a whole line, and a reader reads exactly one. */
 		if (write(fd, buf, (size_t)n) < 0)
 			(void)0; /* the reader sees what it got */
 		close(fd);
@@ -109,7 +111,7 @@ static int create(enum kind k, const char *name, unsigned value)
 	return PROBE_REACHED;
 }
 
-/* Read the value until EOF, every wait bounded. */
+/* Read the value's line, every wait bounded. */
 static int read_value(int fd, const char *name, unsigned *value)
 {
 	char buf[16];
@@ -121,13 +123,13 @@ static int read_value(int fd, const char *name, unsigned *value)
 
 		if (rc)
 			return rc;
-		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		n = read(fd, buf + got, 1); /* byte by byte: never past our line */
 		if (n < 0 && errno == EAGAIN)
 			continue;
 		if (n < 0)
 			return probe_fail_errno(PROBE_ERROR, errno, "read(%s)", name);
-		if (n == 0 || (got += (size_t)n) == sizeof(buf) - 1)
-			break;
+		if (n == 0 || buf[(got += (size_t)n) - 1] == '\n' || got == sizeof(buf) - 1)
+			break; /* a value is one line */
 	}
 	if (!probe_scan_value(buf, got, value))
 		return probe_fail(PROBE_ERROR, "%s: not a value (%zu bytes)", name, got);

@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 
 	rc = probe_init(argv[0]);
 	if (rc)
-		return rc;
+		goto usage;
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf(usage_text, ns_options_usage);
 		return PROBE_REACHED;

@@ -23,7 +23,7 @@ a line a cell: "VERDICT MECH SCENARIO ENTRY NAMESPACES: OBSERVED (DETAIL)".
   --variant the new IPC namespace comes with a mount (fresh /dev/shm and
             /dev/mqueue) or a network namespace
 Environment: IPCNS_PROBES (built probes), IPCNS_FIXTURES, IPCNS_RECORD (cells
-are appended there as TSV), IPCNS_NAMES (host-side names are listed there),
+are appended there as TSV), IPCNS_NAMES (every name made is listed there),
 IPCNS_RUN_ID (part of every name), IPCNS_TIMEOUT (seconds, default 10).
 exit: 0 every cell as expected (skips allowed), 1 a deviation, 2 usage,
       77 every cell skipped
@@ -52,14 +52,17 @@ fi
 WORK="" OBJECTS=0 CELLS=0 SKIPS=0 DEVIATIONS=0
 KILL=() REMOVE=()
 
-# Holders and servers first: the objects inside a namespace die with it.
+# Every object is removed where it was made, while its holder still lives:
+# one made "inside" may well be on the host (that is what is measured). Then
+# holders and servers go.
 cleanup() {
 	local i
-	[ "${#KILL[@]}" -gt 0 ] && kill "${KILL[@]}" 2>/dev/null
 	for i in "${REMOVE[@]}"; do
-		# shellcheck disable=SC2086 # "MECH NAME", split on purpose
-		probe_remove $i
+		# shellcheck disable=SC2086 # "WHERE MECH NAME", split on purpose
+		set -- $i
+		probe_cmd "$2" && at "$1" "${PROBE[@]}" remove "$3" >/dev/null 2>&1
 	done
+	[ "${#KILL[@]}" -gt 0 ] && kill "${KILL[@]}" 2>/dev/null
 	[ -n "$WORK" ] && rm -rf "$WORK"
 }
 
@@ -71,10 +74,6 @@ probe_cmd() {
 		fifo | unix-path | unix-abstract) PROBE=("$IPCNS_PROBES/probe-endpoint" "$1") ;;
 		*) return 1 ;;
 	esac
-}
-
-probe_remove() {
-	probe_cmd "$1" && "${PROBE[@]}" remove "$2" 2>/dev/null
 }
 
 # new_name MECH: a name no other run or scenario uses, in NAME.
@@ -132,16 +131,15 @@ make_at() {
 	local where=$1 mech=$2 value=$3
 	new_name "$mech"
 	probe_cmd "$mech"
+	# Logged before it exists: a run killed right after still finds it.
+	REMOVE+=("$where $mech $NAME")
+	echo "$mech $NAME" >>"$IPCNS_NAMES"
 	capture at "$where" "${PROBE[@]}" create "$NAME" "$value"
 	case $RC in
 		0) ;;
 		4) SETUP_SKIP=$ERR; return 1 ;;
 		*) SETUP="create at $where: exit $RC: $ERR"; return 1 ;;
 	esac
-	if [ "$where" = host ]; then
-		REMOVE+=("$mech $NAME")
-		echo "$mech $NAME" >>"$IPCNS_NAMES"
-	fi
 	case $mech in fifo | unix-*) KILL+=("$OUT") ;; esac
 	capture at "$where" "${PROBE[@]}" get "$NAME"
 	if [ "$RC" != 0 ] || [ "$OUT" != "$value" ]; then
@@ -192,6 +190,7 @@ cell() {
 	expected "$1" "$2" "$NS"
 	case $observed in
 		skip) verdict=skip observed="" SKIPS=$((SKIPS + 1)) ;;
+		"") verdict=fail DEVIATIONS=$((DEVIATIONS + 1)) ;;
 		"$EXPECTED") verdict=pass ;;
 		*) verdict=fail DEVIATIONS=$((DEVIATIONS + 1)) ;;
 	esac
@@ -274,6 +273,7 @@ same_name() {
 		6) OBSERVED=shared DETAIL="the name is taken in the namespace: $ERR" ;;
 		4) OBSERVED=skip DETAIL=$ERR ;;
 		0)
+			REMOVE+=("setns:$HOLDER $mech $NAME")
 			case $mech in fifo | unix-*) KILL+=("$OUT") ;; esac
 			look "setns:$HOLDER" "$mech" "$NAME" 105
 			inside=$OBSERVED

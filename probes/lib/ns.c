@@ -429,9 +429,12 @@ int ns_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *out)
 	return PROBE_REACHED;
 }
 
+static volatile sig_atomic_t alarm_rang;
+
 static void on_alarm(int sig)
 {
-	(void)sig; /* only to interrupt waitpid */
+	(void)sig; /* interrupts waitpid */
+	alarm_rang = 1;
 }
 
 int ns_wait(pid_t pid, unsigned seconds, const char *what)
@@ -442,8 +445,11 @@ int ns_wait(pid_t pid, unsigned seconds, const char *what)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: waitpid sees EINTR */
+	alarm_rang = 0;
 	alarm(seconds);
-	r = waitpid(pid, &status, 0);
+	do
+		r = waitpid(pid, &status, 0);
+	while (r < 0 && errno == EINTR && !alarm_rang);
 	alarm(0);
 	sigaction(SIGALRM, &old, NULL);
 	if (r < 0 && errno == EINTR) {

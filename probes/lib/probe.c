@@ -340,9 +340,11 @@ int probe_main(const struct probe_family *fam, int argc, char **argv)
 	int i = 1, rc, nargs;
 
 	rc = probe_init(argv[0]);
-	if (rc)
-		return rc;
 	probe_prog = fam->prog;
+	if (rc) {
+		usage(fam, stderr);
+		return rc;
+	}
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(fam, stdout);
 		return PROBE_REACHED;

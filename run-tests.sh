@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Measures, on the running kernel, which IPC mechanisms a new IPC namespace
+# isolates. Writes RESULTS.md, results.json and junit.xml, and exits non-zero
+# when the kernel deviates from fixtures/expected.tsv or the run leaks.
+set -u
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+usage() {
+	cat <<'EOF'
+usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--no-install]
+       ./run-tests.sh --self-test [--build DIR] [--no-install]
+Measures which IPC mechanisms a new IPC namespace isolates on this kernel and
+records it. Installs missing packages when run as root (--no-install: only
+say what is missing).
+  --output DIR   where RESULTS.md, results.json, junit.xml and cells.tsv go
+                 (default: results/ in the source tree, and RESULTS.md at its top)
+  --build DIR    Meson build directory (default: build/ in the source tree, or
+                 $TMPDIR/ipcns-build-UID when the tree is read-only)
+  --filter REGEX run only the tests whose names match
+  --self-test    run the project's own tests (meson test) instead
+Environment: IPCNS_FIXTURES, a directory with another expected.tsv (the
+project's own tests use it to prove that a deviation fails the run).
+exit: 0 every cell as expected, 1 a cell deviated, 2 usage, 3 cannot run
+      (missing tools, build failed), 4 the run leaked IPC objects,
+      5 nothing could be measured (every cell skipped)
+EOF
+}
+
+say() { printf 'run-tests: %s\n' "$*" >&2; }
+die() { say "$2"; exit "$1"; }
+
+output="" build="" filter="" self_test="" install=1
+while [ $# -gt 0 ]; do
+	case $1 in
+		--output | --build | --filter)
+			if [ $# -lt 2 ] || [ -z "$2" ]; then
+				say "$1 needs a value"
+				usage >&2
+				exit 2
+			fi
+			case $1 in
+				--output) output=$2 ;;
+				--build) build=$2 ;;
+				--filter) filter=$2 ;;
+			esac
+			shift 2 ;;
+		--self-test) self_test=1; shift ;;
+		--no-install) install=""; shift ;;
+		-h | --help) usage; exit 0 ;;
+		*) say "unknown argument '$1'"; usage >&2; exit 2 ;;
+	esac
+done
+if [ -n "$self_test" ] && { [ -n "$output" ] || [ -n "$filter" ]; }; then
+	say "--self-test takes only --build and --no-install"
+	usage >&2
+	exit 2
+fi
+
+writable() { [ -w "$1" ] && [ -d "$1" ]; }
+
+# Dependencies, then the probes: built once per build directory, under a lock
+# so that concurrent runs share one build.
+deps=("$([ -n "$self_test" ] && echo test || echo run)")
+[ -z "$install" ] && deps=(--check "${deps[@]}")
+"$src/tools/deps.sh" "${deps[@]}" || die 3 "missing dependencies (see above)"
+if [ -z "$build" ]; then
+	if writable "$src"; then build=$src/build; else build=${TMPDIR:-/tmp}/ipcns-build-$(id -u); fi
+fi
+mkdir -p "$build" 2>/dev/null
+if writable "$build"; then
+	(
+		flock -w 600 9 || die 3 "timed out waiting for the lock on $build"
+		if [ ! -f "$build/build.ninja" ]; then
+			meson setup "$build" "$src" >"$build/setup.log" 2>&1 ||
+				{ cat "$build/setup.log" >&2; die 3 "meson setup failed"; }
+		fi
+		ninja -C "$build" >"$build/ninja.log" 2>&1 || { cat "$build/ninja.log" >&2; die 3 "build failed"; }
+	) 9>"$build/.lock" || exit $?
+elif [ ! -x "$build/probes/ipcns" ]; then
+	die 3 "$build is not writable and holds no built probes"
+fi
+
+if [ -n "$self_test" ]; then
+	meson test -C "$build" --print-errorlogs && exit 0
+	exit 1
+fi
+
+probes=$build/probes
+top_record=""
+if [ -z "$output" ]; then
+	writable "$src" || die 2 "the source tree is read-only: pass --output DIR"
+	output=$src/results top_record=1
+fi
+mkdir -p "$output" 2>/dev/null
+writable "$output" || die 3 "cannot write to $output"
+run_id=$(date +%s)-$$
+work=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-run.XXXXXX") || die 3 "cannot make a temporary directory"
+mkdir "$work/tmp"
+: >"$work/cells.tsv"
+: >"$work/names"
+: >"$work/notes"
+trap 'rm -rf "$work"' EXIT
+
+# The host's IPC objects, one a line, to compare before and after.
+snapshot() {
+	local k
+	for k in msg sem shm; do
+		[ -r "/proc/sysvipc/$k" ] && awk -v k="$k" 'NR > 1 { print "sysv-" k " key=" $1 }' "/proc/sysvipc/$k"
+	done
+	[ -d /dev/shm ] && find /dev/shm -mindepth 1 -maxdepth 1 2>/dev/null
+	mountpoint -q /dev/mqueue 2>/dev/null && find /dev/mqueue -mindepth 1 -maxdepth 1
+}
+
+# Every object this run made on the host, as the scenarios logged it before
+# making it: whatever still answers a probe has leaked. Remove it, count it.
+sweep() {
+	local mech name probe
+	while read -r mech name; do
+		case $mech in
+			sysv-*) probe=("$probes/probe-sysv" "${mech#sysv-}") ;;
+			posix-*) probe=("$probes/probe-posix" "${mech#posix-}") ;;
+			*) probe=("$probes/probe-endpoint" "$mech") ;;
+		esac
+		"${probe[@]}" get "$name" >/dev/null 2>&1 || continue
+		echo "leaked $mech $name (removed now)"
+		"${probe[@]}" remove "$name" >/dev/null 2>&1
+	done <"$work/names"
+}
+
+# The key, as /proc/sysvipc prints it (signed decimal), of each logged name.
+our_keys() {
+	local mech name key
+	while read -r mech name; do
+		case $mech in sysv-*) ;; *) continue ;; esac
+		key=$("$probes/probe-sysv" msg address "$name") || continue
+		key=$((key))
+		[ "$key" -gt 2147483647 ] && key=$((key - 4294967296))
+		echo "$mech key=$key"
+	done <"$work/names"
+}
+
+snapshot | sort >"$work/before"
+start=$(date +%s.%N)
+
+# The suite runs in its own process group, under a subreaper that ends every
+# holder and server it leaves; a signal to us ends the whole group.
+suite_pid="" interrupted=""
+# shellcheck disable=SC2317 # reached through the traps below
+on_signal() {
+	interrupted=$1
+	say "interrupted by SIG$1: stopping the suite and cleaning up"
+	[ -n "$suite_pid" ] && kill -TERM -- "-$suite_pid" 2>/dev/null
+}
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP
+set -m
+IPCNS_PROBES=$probes IPCNS_FIXTURES=${IPCNS_FIXTURES:-$src/fixtures} IPCNS_RECORD=$work/cells.tsv \
+	IPCNS_NAMES=$work/names IPCNS_RUN_ID=$run_id TMPDIR=$work/tmp \
+	"$probes/ipcns" --entry fork --reap -t 900 -- \
+	bats --tap --report-formatter junit --output "$work" ${filter:+--filter "$filter"} "$src/suites" &
+suite_pid=$!
+set +m
+suite_rc=0
+wait "$suite_pid" || suite_rc=$?
+while kill -0 "$suite_pid" 2>/dev/null; do # a signal cut the wait short
+	suite_rc=0
+	wait "$suite_pid" || suite_rc=$?
+done
+end=$(date +%s.%N)
+
+sweep >>"$work/notes"
+snapshot | sort >"$work/after"
+our_keys >"$work/ours"
+leaks=$(grep -c '^leaked' "$work/notes")
+# Objects that appeared meanwhile: ours (by name or key) are leaks as well.
+while read -r obj; do
+	case $obj in
+		*"ipcns-$run_id-"*) echo "leaked $obj (removed now)"; rm -f "$obj"; leaks=$((leaks + 1)) ;;
+		sysv-*) if grep -qxF "$obj" "$work/ours"; then
+				echo "leaked $obj"; leaks=$((leaks + 1))
+			else
+				echo "appeared during the run, not made by it: $obj"
+			fi ;;
+		*) echo "appeared during the run, not made by it: $obj" ;;
+	esac
+done < <(comm -13 "$work/before" "$work/after") >>"$work/notes"
+[ -n "$interrupted" ] && echo "the run was interrupted by SIG$interrupted; the record is partial" >>"$work/notes"
+[ "$suite_rc" != 0 ] && [ -z "$interrupted" ] && ! grep -q "	fail	" "$work/cells.tsv" &&
+	echo "the suite exited $suite_rc without a failed cell: see the Bats output" >>"$work/notes"
+[ "$leaks" = 0 ] && echo "leak check: no IPC object, /dev/shm or /dev/mqueue entry of this run is left on the host" >>"$work/notes"
+
+# The record.
+version() { "$@" 2>/dev/null | grep -o -m 1 '[0-9][0-9.]*[0-9]' | head -n 1; }
+distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null)
+{
+	printf 'kernel\t%s\narch\t%s\ndistro\t%s\n' "$(uname -r)" "$(uname -m)" "${distro:-unknown}"
+	printf 'privilege\t%s\n' "$([ "$(id -u)" = 0 ] && echo root || echo rootless)"
+	printf 'util-linux\t%s\nbats\t%s\n' "$(version unshare --version)" "$(version bats --version)"
+	printf 'cc\t%s\n' "$(cc --version 2>/dev/null | head -n 1)"
+	printf 'date\t%s\nduration\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')"
+	printf 'run_id\t%s\ncommand\t%s\n' "$run_id" "./run-tests.sh"
+	sed 's/^/note\t/' "$work/notes"
+} >"$work/meta"
+"$src/tools/report.sh" "$work/cells.tsv" "$work/meta" "$output" || die 3 "could not write the record"
+cp "$work/cells.tsv" "$output/cells.tsv"
+[ -f "$work/report.xml" ] && cp "$work/report.xml" "$output/junit.xml"
+[ -n "$top_record" ] && cp "$output/RESULTS.md" "$src/RESULTS.md"
+
+read -r pass fail skip < <(awk -F '\t' '{ n[$7]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$work/cells.tsv")
+say "$((pass + fail + skip)) cells: $pass pass, $fail fail, $skip skipped; record in $output"
+grep -v '^leak check' "$work/notes" | sed 's/^/run-tests: /' >&2
+
+if [ "$leaks" -gt 0 ]; then
+	say "LEAK: this run left $leaks IPC object(s) on the host (listed above)"
+	exit 4
+fi
+[ "$fail" -gt 0 ] && exit 1
+[ -n "$interrupted" ] && exit 1
+[ "$suite_rc" != 0 ] && exit 1
+[ "$pass" = 0 ] && exit 5
+exit 0

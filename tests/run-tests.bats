@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# The main job end to end: a full run, an ordinary user's run, two runs at
+# once, and a run stopped half way. Each must leave the host as it found it.
+# Meson runs this file alone (is_parallel: false): it compares the host's IPC
+# state before and after, which other tests would disturb.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${IPCNS_SRC:=$BATS_TEST_DIRNAME/..}"
+: "${IPCNS_BUILD:=$IPCNS_SRC/build}"
+NOBODY=65534
+
+run_suite() {
+	"$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" "$@"
+}
+
+# SysV keys, /dev/shm entries and live probe processes: what a run may not
+# leave behind.
+host_state() {
+	local k p
+	for k in msg sem shm; do
+		awk -v k="$k" 'NR > 1 { print k, $1 }' "/proc/sysvipc/$k"
+	done
+	ls -A /dev/shm
+	for p in /proc/[0-9]*; do
+		case $(readlink "$p/exe" 2>/dev/null) in "$IPCNS_BUILD"/probes/*) echo "process ${p#/proc/}" ;; esac
+	done
+}
+
+cells_json() {
+	jq -r "$1" "$2/results.json"
+}
+
+setup() {
+	command -v jq >/dev/null || skip "jq is not installed"
+	[ -x "$IPCNS_BUILD/probes/ipcns" ] || skip "no probes built in $IPCNS_BUILD"
+	BEFORE=$(host_state)
+}
+
+teardown() {
+	[ -n "${SHARED_DIR:-}" ] && rm -rf "$SHARED_DIR"
+	return 0
+}
+
+@test "a full run passes, writes the record, and leaves nothing behind" {
+	[ "$(id -u)" = 0 ] || skip "the full matrix needs root"
+	run -0 run_suite --output "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "0 fail"
+	for f in RESULTS.md results.json junit.xml cells.tsv; do
+		assert [ -s "$BATS_TEST_TMPDIR/out/$f" ]
+	done
+	run -0 cells_json '[.schema, .privilege, (.cells | length), ([.cells[] | select(.verdict == "fail")] | length)] | @tsv' "$BATS_TEST_TMPDIR/out"
+	IFS=$'\t' read -r schema privilege cells failed <<<"$output"
+	assert_equal "$schema" 1
+	assert_equal "$privilege" root
+	assert [ "$cells" -ge 120 ]
+	assert_equal "$failed" 0
+	assert_equal "$(host_state)" "$BEFORE"
+}
+
+@test "an ordinary user's run passes inside user-namespace-owned IPC namespaces" {
+	[ "$(id -u)" = 0 ] || skip "needs root to become another user"
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$IPCNS_BUILD/probes/ipcns" --user -- true ||
+		skip "unprivileged user namespaces are not available here"
+	SHARED_DIR=$(mktemp -d /tmp/ipcns-rootless.XXXXXX)
+	chown "$NOBODY" "$SHARED_DIR"
+	run -0 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups env TMPDIR=/tmp \
+		"$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" --output "$SHARED_DIR"
+	run -0 cells_json '[.privilege, ([.cells[] | select(.namespaces | startswith("ipc+user"))] | length), ([.cells[] | select(.verdict == "fail")] | length)] | @tsv' "$SHARED_DIR"
+	IFS=$'\t' read -r privilege cells failed <<<"$output"
+	assert_equal "$privilege" rootless
+	assert [ "$cells" -ge 120 ]
+	assert_equal "$failed" 0
+	assert_equal "$(host_state)" "$BEFORE"
+}
+
+@test "two runs at the same time both pass" {
+	[ "$(id -u)" = 0 ] || skip "the full matrix needs root"
+	run_suite --output "$BATS_TEST_TMPDIR/a" >"$BATS_TEST_TMPDIR/a.log" 2>&1 3>&- &
+	local a=$!
+	run_suite --output "$BATS_TEST_TMPDIR/b" >"$BATS_TEST_TMPDIR/b.log" 2>&1 3>&- &
+	local b=$!
+	local rc_a=0 rc_b=0
+	wait "$a" || rc_a=$?
+	wait "$b" || rc_b=$?
+	assert_equal "first run: $rc_a" "first run: 0"
+	assert_equal "second run: $rc_b" "second run: 0"
+	assert_equal "$(host_state)" "$BEFORE"
+}
+
+@test "a run stopped by SIGTERM half way exits 1 and leaves the host as it found it" {
+	local tap=$BATS_TEST_TMPDIR/tap line seen=0 rc=0
+	mkfifo "$tap"
+	# The script itself in the background (not run_suite: $! would be the
+	# subshell running the function, and the signal would miss the script).
+	"$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" --output "$BATS_TEST_TMPDIR/out" \
+		>"$tap" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	local pid=$!
+	exec 4<"$tap"
+	# Synchronise on the suite's own output: stop it after its tenth test.
+	while [ "$seen" -lt 10 ] && IFS= read -r -t 60 line <&4; do
+		case $line in ok* | "not ok"*) seen=$((seen + 1)) ;; esac
+	done
+	assert_equal "$seen" 10
+	kill -TERM "$pid"
+	timeout 60 cat <&4 >/dev/null
+	exec 4<&-
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 1
+	run -0 grep -c "interrupted by SIGTERM" "$BATS_TEST_TMPDIR/err"
+	assert_equal "$(host_state)" "$BEFORE"
+}
+
+@test "bad options are refused with the usage exit code" {
+	run -2 "$IPCNS_SRC/run-tests.sh" --bogus
+	assert_output --partial "usage:"
+	run -2 "$IPCNS_SRC/run-tests.sh" --output
+	run -2 "$IPCNS_SRC/run-tests.sh" --output ""
+	run -2 "$IPCNS_SRC/run-tests.sh" --self-test --filter x
+	run -0 "$IPCNS_SRC/run-tests.sh" --help
+	assert_output --partial "exit: 0 every cell as expected"
+}
+
+@test "a kernel that deviates from the expectations fails the run, and the record says where" {
+	[ "$(id -u)" = 0 ] || skip "the full matrix needs root"
+	# The same measurements against an expectation this kernel cannot meet.
+	mkdir "$BATS_TEST_TMPDIR/fixtures"
+	sed 's/^\(sysv-\*[[:space:]]*\*[[:space:]]*\*[[:space:]]*\)isolated/\1shared  /' \
+		"$IPCNS_SRC/fixtures/expected.tsv" >"$BATS_TEST_TMPDIR/fixtures/expected.tsv"
+	run -1 env IPCNS_FIXTURES="$BATS_TEST_TMPDIR/fixtures" "$IPCNS_SRC/run-tests.sh" --no-install \
+		--build "$IPCNS_BUILD" --output "$BATS_TEST_TMPDIR/out" --filter 'sysv-msg: host to namespace'
+	assert_output --partial "4 fail"
+	run -0 cells_json '[.cells[] | select(.verdict == "fail") | .observed] | unique | @tsv' "$BATS_TEST_TMPDIR/out"
+	assert_output isolated
+	run -0 grep -c "expected shared" "$BATS_TEST_TMPDIR/out/RESULTS.md"
+	assert_equal "$(host_state)" "$BEFORE"
+}

@@ -1,0 +1,1068 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * Unit tests of the probes' shared library (probes/lib): argument checks,
+ * kernel names, values, errno mapping, the namespace option syntax and the
+ * pipe checkpoint. The exit codes and limits are a documented contract, so
+ * their values are tested too, not only their use.
+ *
+ * Runs as TAP for meson: CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent.
+ * Diagnostics that the library prints to stderr are expected noise.
+ */
+#include "ns.h"
+#include "probe.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Restores the library's global state: with CK_FORK=no (valgrind) every
+ * test runs in one process, and a timeout or alarm must not leak on. */
+static void reset_globals(void)
+{
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	unsetenv("IPCNS_TIMEOUT");
+	probe_set_timeout(PROBE_TIMEOUT_DEFAULT);
+	probe_prog = "test-probe-lib";
+}
+
+/* ---- exit codes and limits ------------------------------------------- */
+
+START_TEST(test_exit_codes_are_the_documented_numbers)
+{
+	ck_assert_int_eq(PROBE_REACHED, 0);
+	ck_assert_int_eq(PROBE_ABSENT, 1);
+	ck_assert_int_eq(PROBE_USAGE, 2);
+	ck_assert_int_eq(PROBE_ERROR, 3);
+	ck_assert_int_eq(PROBE_UNSUPPORTED, 4);
+	ck_assert_int_eq(PROBE_TIMEOUT, 5);
+	ck_assert_int_eq(PROBE_EXISTS, 6);
+}
+END_TEST
+
+START_TEST(test_limits_are_the_documented_numbers)
+{
+	ck_assert_uint_eq(PROBE_VALUE_MAX, 32767);
+	ck_assert_int_eq(PROBE_TOKEN_MAX, 64);
+	ck_assert_int_eq(PROBE_PATH_MAX, 107);
+	ck_assert_int_eq(PROBE_TIMEOUT_DEFAULT, 10);
+	ck_assert_int_eq(PROBE_TIMEOUT_MAX, 3600);
+}
+END_TEST
+
+/* ---- probe_parse_uint / value / pid ---------------------------------- */
+
+static const struct {
+	const char *s;
+	unsigned min, max;
+	bool ok;
+	unsigned want;
+} uint_cases[] = {
+	{ "0", 0, 10, true, 0 },
+	{ "7", 0, 10, true, 7 },
+	{ "007", 0, 10, true, 7 },          /* leading zeros are decimal, not octal */
+	{ "0000000001", 0, 10, true, 1 },   /* 10 characters: still accepted */
+	{ "00000000001", 0, 10, false, 0 }, /* 11 characters: overlong, whatever the value */
+	{ "4294967295", 0, UINT_MAX, true, UINT_MAX },
+	{ "4294967296", 0, UINT_MAX, false, 0 }, /* 10 digits, above UINT_MAX */
+	{ "9999999999", 0, UINT_MAX, false, 0 },
+	{ "99999999999", 0, UINT_MAX, false, 0 },
+	{ "18446744073709551616", 0, UINT_MAX, false, 0 }, /* strtoul overflow */
+	{ "", 0, 10, false, 0 },
+	{ "-1", 0, 10, false, 0 },
+	{ "+1", 0, 10, false, 0 },
+	{ "-0", 0, 10, false, 0 },
+	{ " 1", 0, 10, false, 0 },
+	{ "1 ", 0, 10, false, 0 },
+	{ "\t1", 0, 10, false, 0 },
+	{ "1\n", 0, 10, false, 0 },
+	{ "0x1", 0, 10, false, 0 },
+	{ "1.0", 0, 10, false, 0 },
+	{ "1e3", 0, 5000, false, 0 },
+	{ "abc", 0, 10, false, 0 },
+	{ "5", 5, 10, true, 5 },   /* min is inclusive */
+	{ "4", 5, 10, false, 0 },
+	{ "10", 5, 10, true, 10 }, /* max is inclusive */
+	{ "11", 5, 10, false, 0 },
+	{ "1", 1, 3600, true, 1 },
+	{ "0", 1, 3600, false, 0 },
+	{ "3600", 1, 3600, true, 3600 },
+	{ "3601", 1, 3600, false, 0 },
+};
+
+START_TEST(test_parse_uint_table)
+{
+	unsigned out = 12345;
+	bool ok = probe_parse_uint(uint_cases[_i].s, uint_cases[_i].min, uint_cases[_i].max, &out);
+
+	ck_assert_msg(ok == uint_cases[_i].ok, "probe_parse_uint(\"%s\", %u, %u) = %d",
+		      uint_cases[_i].s, uint_cases[_i].min, uint_cases[_i].max, ok);
+	/* callers pass their live setting (probe_init: the timeout), so a
+	 * rejected string must leave *out alone */
+	ck_assert_uint_eq(out, ok ? uint_cases[_i].want : 12345);
+}
+END_TEST
+
+START_TEST(test_parse_uint_null)
+{
+	unsigned out = 1;
+
+	ck_assert(!probe_parse_uint(NULL, 0, 10, &out));
+	ck_assert_uint_eq(out, 1);
+}
+END_TEST
+
+static const struct {
+	const char *s;
+	bool ok;
+	unsigned want;
+} value_cases[] = {
+	{ "0", true, 0 },        { "1", true, 1 },         { "32767", true, 32767 },
+	{ "32768", false, 0 },   { "65535", false, 0 },    { "-1", false, 0 },
+	{ "1x", false, 0 },      { "1e3", false, 0 },      { "", false, 0 },
+	{ " 5", false, 0 },
+};
+
+START_TEST(test_parse_value_table)
+{
+	unsigned out = 999;
+	bool ok = probe_parse_value(value_cases[_i].s, &out);
+
+	ck_assert_msg(ok == value_cases[_i].ok, "probe_parse_value(\"%s\") = %d",
+		      value_cases[_i].s, ok);
+	if (ok)
+		ck_assert_uint_eq(out, value_cases[_i].want);
+}
+END_TEST
+
+static const struct {
+	const char *s;
+	bool ok;
+	pid_t want;
+} pid_cases[] = {
+	{ "1", true, 1 },          { "4194304", true, 4194304 },
+	{ "2147483647", true, INT_MAX },
+	{ "2147483648", false, 0 }, /* would wrap to a negative pid_t */
+	{ "0", false, 0 },          /* kill(0) means the process group */
+	{ "-1", false, 0 },         /* kill(-1) means everyone */
+	{ "abc", false, 0 },        { "", false, 0 },
+	{ "99999999999", false, 0 }, { "12 ", false, 0 },
+};
+
+START_TEST(test_parse_pid_table)
+{
+	pid_t out = 777;
+	bool ok = probe_parse_pid(pid_cases[_i].s, &out);
+
+	ck_assert_msg(ok == pid_cases[_i].ok, "probe_parse_pid(\"%s\") = %d", pid_cases[_i].s, ok);
+	ck_assert_int_eq(out, ok ? pid_cases[_i].want : 777);
+}
+END_TEST
+
+START_TEST(test_parse_pid_null)
+{
+	pid_t out = 777;
+
+	ck_assert(!probe_parse_pid(NULL, &out));
+	ck_assert_int_eq(out, 777);
+}
+END_TEST
+
+/* ---- probe_init and the timeout -------------------------------------- */
+
+START_TEST(test_init_takes_basename_and_default_timeout)
+{
+	ck_assert_int_eq(probe_init("/some/dir/probe-x"), PROBE_REACHED);
+	ck_assert_str_eq(probe_prog, "probe-x");
+	ck_assert_uint_eq(probe_timeout(), PROBE_TIMEOUT_DEFAULT);
+	ck_assert_int_eq(probe_init("bare"), PROBE_REACHED);
+	ck_assert_str_eq(probe_prog, "bare");
+}
+END_TEST
+
+START_TEST(test_init_reads_ipcns_timeout)
+{
+	setenv("IPCNS_TIMEOUT", "7", 1);
+	ck_assert_int_eq(probe_init("p"), PROBE_REACHED);
+	ck_assert_uint_eq(probe_timeout(), 7);
+}
+END_TEST
+
+static const char *const bad_timeouts[] = { "0", "3601", "x", "", "-1", " 5", "1e3" };
+
+START_TEST(test_init_rejects_bad_ipcns_timeout)
+{
+	setenv("IPCNS_TIMEOUT", bad_timeouts[_i], 1);
+	ck_assert_int_eq(probe_init("p"), PROBE_USAGE);
+	ck_assert_uint_eq(probe_timeout(), PROBE_TIMEOUT_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_set_timeout)
+{
+	probe_set_timeout(3);
+	ck_assert_uint_eq(probe_timeout(), 3);
+}
+END_TEST
+
+/* ---- probe_valid_token ----------------------------------------------- */
+
+static char *repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+static const struct {
+	const char *s;
+	bool ok;
+} token_cases[] = {
+	{ "a", true },   { "Z", true },   { "0", true },   { "_", true },  { "-", true },
+	{ "abcxyz", true }, { "ABCXYZ", true }, { "0123456789", true },
+	{ "a.b", true }, { "...", true }, { ".a", true },  { "a..", true },
+	{ "run-42_x.y", true },
+	{ "", false },   { ".", false },  { "..", false }, /* directories */
+	{ "a/b", false }, { "/a", false }, { "/", false },
+	{ " ", false },  { "a b", false }, { "a\tb", false }, { "a\nb", false },
+	{ "caf\xc3\xa9", false }, /* non-ASCII */
+	{ "\x80", false }, { "a:b", false }, { "a@b", false }, { "a*", false },
+	{ "a\x7f", false }, { "a+b", false }, { "a%b", false },
+};
+
+START_TEST(test_valid_token_table)
+{
+	ck_assert_msg(probe_valid_token(token_cases[_i].s) == token_cases[_i].ok,
+		      "probe_valid_token(\"%s\") should be %d", token_cases[_i].s,
+		      token_cases[_i].ok);
+}
+END_TEST
+
+START_TEST(test_valid_token_lengths)
+{
+	char *one = repeat('x', 1), *max = repeat('x', PROBE_TOKEN_MAX),
+	     *over = repeat('x', PROBE_TOKEN_MAX + 1);
+
+	ck_assert(probe_valid_token(one));
+	ck_assert(probe_valid_token(max));
+	ck_assert(!probe_valid_token(over));
+	free(one);
+	free(max);
+	free(over);
+}
+END_TEST
+
+START_TEST(test_valid_token_null)
+{
+	ck_assert(!probe_valid_token(NULL));
+}
+END_TEST
+
+/* ---- probe_valid_path ------------------------------------------------ */
+
+static const struct {
+	const char *s;
+	bool ok;
+} path_cases[] = {
+	{ "/tmp/x", true },   { "/a", true },        { "/tmp/with space", true },
+	{ "tmp/x", false },   { "./x", false },      { "x", false },
+	{ "", false },        { "/", false },        { "/tmp/", false },
+	{ "/tmp/x/", false }, { "/tmp/a\nb", false }, { "/tmp/a\tb", false },
+	{ "/tmp/\x01", false }, { "/tmp/\x1f", false }, { "/tmp/\x7f", false },
+};
+
+START_TEST(test_valid_path_table)
+{
+	ck_assert_msg(probe_valid_path(path_cases[_i].s) == path_cases[_i].ok,
+		      "probe_valid_path(\"%s\") should be %d", path_cases[_i].s,
+		      path_cases[_i].ok);
+}
+END_TEST
+
+START_TEST(test_valid_path_lengths)
+{
+	/* sun_path holds 108 bytes including the NUL: 107 fit, 108 do not */
+	char *fits = repeat('p', PROBE_PATH_MAX), *over = repeat('p', PROBE_PATH_MAX + 1);
+
+	fits[0] = over[0] = '/';
+	ck_assert_uint_eq(strlen(fits), 107);
+	ck_assert(probe_valid_path(fits));
+	ck_assert(!probe_valid_path(over));
+	free(fits);
+	free(over);
+}
+END_TEST
+
+START_TEST(test_valid_path_null)
+{
+	ck_assert(!probe_valid_path(NULL));
+}
+END_TEST
+
+/* ---- kernel names ---------------------------------------------------- */
+
+/* FNV-1a 32, written here again so the test does not trust the library. */
+static uint32_t fnv1a32(const char *s)
+{
+	uint32_t h = 0x811c9dc5u;
+
+	while (*s) {
+		h ^= (uint8_t)*s++;
+		h *= 0x01000193u;
+	}
+	return h;
+}
+
+START_TEST(test_sysv_key_is_fnv1a)
+{
+	/* published FNV-1a 32 test vectors */
+	ck_assert_uint_eq(fnv1a32("a"), 0xe40c292cu);
+	ck_assert_uint_eq(fnv1a32("foobar"), 0xbf9cf968u);
+	ck_assert_uint_eq((uint32_t)probe_sysv_key("a"), 0xe40c292cu);
+	ck_assert_uint_eq((uint32_t)probe_sysv_key("foobar"), 0xbf9cf968u);
+	ck_assert_uint_eq((uint32_t)probe_sysv_key("run-42_x.y"), fnv1a32("run-42_x.y"));
+	/* the key is part of the contract scripts see: it must not drift */
+	ck_assert_int_eq(probe_sysv_key("a"), probe_sysv_key("a"));
+}
+END_TEST
+
+START_TEST(test_sysv_key_is_never_ipc_private)
+{
+	/* "qzs0UD" hashes to 0 (found offline); 0 is IPC_PRIVATE, which would
+	 * make a new object on every call, so the library substitutes 1 */
+	ck_assert_uint_eq(fnv1a32("qzs0UD"), 0);
+	ck_assert_int_eq(probe_sysv_key("qzs0UD"), 1);
+	ck_assert_int_ne(probe_sysv_key(""), 0);
+}
+END_TEST
+
+START_TEST(test_sysv_key_differs_between_names)
+{
+	static const char *const names[] = { "a", "b", "ab", "ba", "run-1", "run-2", "A" };
+
+	for (size_t i = 0; i < N_ELEMENTS(names); i++)
+		for (size_t j = i + 1; j < N_ELEMENTS(names); j++)
+			ck_assert_msg(probe_sysv_key(names[i]) != probe_sysv_key(names[j]),
+				      "\"%s\" and \"%s\" share a key", names[i], names[j]);
+}
+END_TEST
+
+START_TEST(test_posix_name_adds_slash)
+{
+	char buf[PROBE_TOKEN_MAX + 2];
+	char *max = repeat('m', PROBE_TOKEN_MAX);
+
+	probe_posix_name("obj", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "/obj");
+	/* the probes size their buffers as TOKEN_MAX + 2: the longest fits */
+	probe_posix_name(max, buf, sizeof(buf));
+	ck_assert_uint_eq(strlen(buf), PROBE_TOKEN_MAX + 1);
+	ck_assert_int_eq(buf[0], '/');
+	ck_assert_str_eq(buf + 1, max);
+	free(max);
+}
+END_TEST
+
+START_TEST(test_posix_name_truncates_safely)
+{
+	char buf[4];
+
+	memset(buf, 'Z', sizeof(buf));
+	probe_posix_name("abcdef", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "/ab");
+}
+END_TEST
+
+/* ---- values ---------------------------------------------------------- */
+
+static const unsigned round_trip_values[] = { 0, 1, 9, 10, 99, 100, 4242, 32766, 32767 };
+
+START_TEST(test_value_round_trip)
+{
+	char buf[16];
+	unsigned v = round_trip_values[_i], back = 99999;
+	int n = probe_format_value(buf, sizeof(buf), v);
+
+	ck_assert_int_gt(n, 1);
+	ck_assert_uint_eq((size_t)n, strlen(buf));
+	ck_assert_int_eq(buf[n - 1], '\n');
+	ck_assert(probe_scan_value(buf, (size_t)n, &back));
+	ck_assert_uint_eq(back, v);
+}
+END_TEST
+
+START_TEST(test_format_value_text)
+{
+	char buf[16];
+
+	ck_assert_int_eq(probe_format_value(buf, sizeof(buf), 0), 2);
+	ck_assert_str_eq(buf, "0\n");
+	ck_assert_int_eq(probe_format_value(buf, sizeof(buf), 32767), 6);
+	ck_assert_str_eq(buf, "32767\n");
+}
+END_TEST
+
+static const struct {
+	const char *buf;
+	size_t len;
+	bool ok;
+	unsigned want;
+} scan_cases[] = {
+	{ "12", 2, true, 12 },
+	{ "12\n", 3, true, 12 },
+	{ "12\0junk", 7, true, 12 },   /* shared memory: a NUL ends the text */
+	{ "12\n34\n", 6, true, 12 },   /* a second value is not read */
+	{ "123", 2, true, 12 },        /* len is respected */
+	{ "0", 1, true, 0 },
+	{ "32767", 5, true, 32767 },
+	{ "12x", 3, false, 0 },
+	{ "", 0, false, 0 },
+	{ "\n", 1, false, 0 },
+	{ "\0", 1, false, 0 },
+	{ "40000", 5, false, 0 },
+	{ "32768\n", 6, false, 0 },
+	{ "-1", 2, false, 0 },
+	{ " 12", 3, false, 0 },
+	{ "12 ", 3, false, 0 },
+	{ "1234567890123456789", 19, false, 0 }, /* longer than the scan buffer */
+	{ "00000000012", 11, false, 0 },        /* 11 digits: overlong */
+};
+
+START_TEST(test_scan_value_table)
+{
+	unsigned out = 99999;
+	bool ok = probe_scan_value(scan_cases[_i].buf, scan_cases[_i].len, &out);
+
+	ck_assert_msg(ok == scan_cases[_i].ok, "probe_scan_value(\"%.*s\", %zu) = %d",
+		      (int)scan_cases[_i].len, scan_cases[_i].buf, scan_cases[_i].len, ok);
+	if (ok)
+		ck_assert_uint_eq(out, scan_cases[_i].want);
+}
+END_TEST
+
+/* ---- errno ----------------------------------------------------------- */
+
+static const struct {
+	int err;
+	enum probe_exit want;
+} errno_cases[] = {
+	{ ENOENT, PROBE_ABSENT },       { ECONNREFUSED, PROBE_ABSENT },
+	{ EIDRM, PROBE_ABSENT },        { EEXIST, PROBE_EXISTS },
+	{ EADDRINUSE, PROBE_EXISTS },   { ENOSYS, PROBE_UNSUPPORTED },
+	{ EOPNOTSUPP, PROBE_UNSUPPORTED }, { EAFNOSUPPORT, PROBE_UNSUPPORTED },
+	{ EPROTONOSUPPORT, PROBE_UNSUPPORTED }, { ETIMEDOUT, PROBE_TIMEOUT },
+	{ EPERM, PROBE_ERROR },         { EINVAL, PROBE_ERROR },
+	{ EACCES, PROBE_ERROR },        { ENOMEM, PROBE_ERROR },
+	{ 0, PROBE_ERROR },             { 9999, PROBE_ERROR },
+};
+
+START_TEST(test_errno_class_table)
+{
+	ck_assert_msg(probe_errno_class(errno_cases[_i].err) == errno_cases[_i].want,
+		      "probe_errno_class(%d) = %d, want %d", errno_cases[_i].err,
+		      probe_errno_class(errno_cases[_i].err), errno_cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_errno_name)
+{
+#ifdef HAVE_STRERRORNAME_NP
+	ck_assert_str_eq(probe_errno_name(ENOENT), "ENOENT");
+	ck_assert_str_eq(probe_errno_name(EADDRINUSE), "EADDRINUSE");
+#else
+	ck_assert_str_eq(probe_errno_name(ENOENT), "errno 2");
+#endif
+	ck_assert_str_eq(probe_errno_name(9999), "errno 9999");
+	ck_assert_str_eq(probe_errno_name(-5), "errno -5");
+}
+END_TEST
+
+START_TEST(test_fail_returns_its_code)
+{
+	ck_assert_int_eq(probe_fail(PROBE_ERROR, "expected noise %d", 1), PROBE_ERROR);
+	ck_assert_int_eq(probe_fail_errno(PROBE_USAGE, ENOENT, "expected noise"), PROBE_USAGE);
+	/* a negative code means "whatever the errno says" */
+	ck_assert_int_eq(probe_fail_errno(-1, ENOENT, "expected noise"), PROBE_ABSENT);
+	ck_assert_int_eq(probe_fail_errno(-1, EEXIST, "expected noise"), PROBE_EXISTS);
+	ck_assert_int_eq(probe_fail_errno(-1, EPERM, "expected noise"), PROBE_ERROR);
+}
+END_TEST
+
+/* ---- ns entries ------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	enum ns_entry entry;
+	bool join;
+} entry_cases[] = {
+	{ "fork", NS_ENTRY_FORK, false },       { "clone", NS_ENTRY_CLONE, false },
+	{ "clone3", NS_ENTRY_CLONE3, false },   { "unshare", NS_ENTRY_UNSHARE, false },
+	{ "setns", NS_ENTRY_SETNS, true },      { "pidfd", NS_ENTRY_PIDFD, true },
+};
+
+START_TEST(test_entry_round_trip)
+{
+	enum ns_entry e = (enum ns_entry)-1;
+
+	ck_assert(ns_parse_entry(entry_cases[_i].name, &e));
+	ck_assert_int_eq(e, entry_cases[_i].entry);
+	ck_assert_str_eq(ns_entry_name(e), entry_cases[_i].name);
+	ck_assert(ns_is_join(e) == entry_cases[_i].join);
+}
+END_TEST
+
+static const char *const bad_entries[] = { "", "Fork", "CLONE", "clone ", " clone",
+					   "clone4", "set", "setns2", "pid", "join" };
+
+START_TEST(test_entry_rejects)
+{
+	enum ns_entry e = NS_ENTRY_UNSHARE;
+
+	ck_assert_msg(!ns_parse_entry(bad_entries[_i], &e), "accepted \"%s\"", bad_entries[_i]);
+	ck_assert_int_eq(e, NS_ENTRY_UNSHARE);
+}
+END_TEST
+
+START_TEST(test_entry_rejects_null)
+{
+	enum ns_entry e = NS_ENTRY_UNSHARE;
+
+	ck_assert(!ns_parse_entry(NULL, &e));
+	ck_assert_int_eq(e, NS_ENTRY_UNSHARE);
+}
+END_TEST
+
+/* ---- ns_parse_option ------------------------------------------------- */
+
+#define OPT_ARGS_MAX 3
+#define UNCHANGED_ENTRY NS_ENTRY_CLONE3 /* a start value no option sets by accident */
+
+static const struct {
+	const char *args[OPT_ARGS_MAX]; /* after argv[0]; NULL-terminated */
+	int rc;                         /* 1 taken, 0 not ours, PROBE_USAGE */
+	int next;                       /* *i afterwards */
+	enum ns_entry entry;
+	unsigned want;
+	pid_t target;
+} option_cases[] = {
+	{ { "--mnt" }, 1, 2, UNCHANGED_ENTRY, NS_WANT_MNT, 0 },
+	{ { "--net" }, 1, 2, UNCHANGED_ENTRY, NS_WANT_NET, 0 },
+	{ { "--user" }, 1, 2, UNCHANGED_ENTRY, NS_WANT_USER, 0 },
+	{ { "--mnt", "--net" }, 1, 2, UNCHANGED_ENTRY, NS_WANT_MNT, 0 }, /* one at a time */
+	{ { "--entry", "fork" }, 1, 3, NS_ENTRY_FORK, 0, 0 },
+	{ { "--entry", "clone" }, 1, 3, NS_ENTRY_CLONE, 0, 0 },
+	{ { "--entry", "clone3" }, 1, 3, NS_ENTRY_CLONE3, 0, 0 },
+	{ { "--entry", "unshare" }, 1, 3, NS_ENTRY_UNSHARE, 0, 0 },
+	{ { "--entry", "setns" }, 1, 3, NS_ENTRY_SETNS, 0, 0 },
+	{ { "--entry", "pidfd" }, 1, 3, NS_ENTRY_PIDFD, 0, 0 },
+	{ { "--join", "42" }, 1, 3, UNCHANGED_ENTRY, 0, 42 },
+	{ { "--join", "2147483647" }, 1, 3, UNCHANGED_ENTRY, 0, INT_MAX },
+	/* malformed: usage, nothing consumed */
+	{ { "--entry" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--entry", "bogus" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--entry", "" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--join" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--join", "0" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--join", "-1" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--join", "abc" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--join", "99999999999" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--join", "" }, PROBE_USAGE, 1, UNCHANGED_ENTRY, 0, 0 },
+	/* someone else's options: left for the caller */
+	{ { "-t", "5" }, 0, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--hold" }, 0, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--" }, 0, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--mount" }, 0, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--mn" }, 0, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "--users" }, 0, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "mnt" }, 0, 1, UNCHANGED_ENTRY, 0, 0 },
+	{ { "-entry", "fork" }, 0, 1, UNCHANGED_ENTRY, 0, 0 },
+};
+
+START_TEST(test_parse_option_table)
+{
+	char *argv[OPT_ARGS_MAX + 2] = { "prog" };
+	struct ns_spec spec = { .entry = UNCHANGED_ENTRY };
+	int argc = 1, i = 1, rc;
+
+	for (int k = 0; k < OPT_ARGS_MAX && option_cases[_i].args[k]; k++)
+		argv[argc++] = (char *)option_cases[_i].args[k];
+	rc = ns_parse_option(argc, argv, &i, &spec);
+	ck_assert_msg(rc == option_cases[_i].rc, "%s %s: rc %d, want %d", argv[1],
+		      argc > 2 ? argv[2] : "", rc, option_cases[_i].rc);
+	ck_assert_int_eq(i, option_cases[_i].next);
+	ck_assert_int_eq(spec.entry, option_cases[_i].entry);
+	ck_assert_uint_eq(spec.want, option_cases[_i].want);
+	ck_assert_int_eq(spec.target, option_cases[_i].target);
+}
+END_TEST
+
+START_TEST(test_parse_option_accumulates)
+{
+	char *argv[] = { "prog", "--user", "--entry", "unshare", "--net", "--mnt", "--net", "rest" };
+	int argc = (int)N_ELEMENTS(argv), i = 1, rc;
+	struct ns_spec spec = { .entry = NS_ENTRY_CLONE };
+
+	while ((rc = ns_parse_option(argc, argv, &i, &spec)) == 1)
+		;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(argv[i], "rest");
+	ck_assert_uint_eq(spec.want, NS_WANT_MNT | NS_WANT_NET | NS_WANT_USER);
+	ck_assert_int_eq(spec.entry, NS_ENTRY_UNSHARE);
+	ck_assert_int_eq(spec.target, 0);
+}
+END_TEST
+
+/* ---- ns_check_spec --------------------------------------------------- */
+
+#define ALL_WANT (NS_WANT_MNT | NS_WANT_NET | NS_WANT_USER)
+
+static const struct {
+	struct ns_spec spec;
+	int rc;
+} spec_cases[] = {
+	{ { NS_ENTRY_FORK, 0, 0 }, PROBE_REACHED },
+	{ { NS_ENTRY_CLONE, 0, 0 }, PROBE_REACHED },
+	{ { NS_ENTRY_CLONE, ALL_WANT, 0 }, PROBE_REACHED },
+	{ { NS_ENTRY_CLONE3, NS_WANT_MNT, 0 }, PROBE_REACHED },
+	{ { NS_ENTRY_UNSHARE, NS_WANT_NET | NS_WANT_USER, 0 }, PROBE_REACHED },
+	{ { NS_ENTRY_SETNS, 0, 1234 }, PROBE_REACHED },
+	{ { NS_ENTRY_PIDFD, 0, 1234 }, PROBE_REACHED },
+	/* --join without a join entry */
+	{ { NS_ENTRY_CLONE, 0, 1234 }, PROBE_USAGE },
+	{ { NS_ENTRY_CLONE3, 0, 1234 }, PROBE_USAGE },
+	{ { NS_ENTRY_UNSHARE, 0, 1234 }, PROBE_USAGE },
+	{ { NS_ENTRY_FORK, 0, 1234 }, PROBE_USAGE },
+	/* a join entry without --join */
+	{ { NS_ENTRY_SETNS, 0, 0 }, PROBE_USAGE },
+	{ { NS_ENTRY_PIDFD, 0, 0 }, PROBE_USAGE },
+	{ { NS_ENTRY_SETNS, NS_WANT_MNT, 0 }, PROBE_USAGE },
+	/* --join with new-namespace options */
+	{ { NS_ENTRY_SETNS, NS_WANT_MNT, 1234 }, PROBE_USAGE },
+	{ { NS_ENTRY_SETNS, NS_WANT_NET, 1234 }, PROBE_USAGE },
+	{ { NS_ENTRY_SETNS, NS_WANT_USER, 1234 }, PROBE_USAGE },
+	{ { NS_ENTRY_PIDFD, NS_WANT_MNT, 1234 }, PROBE_USAGE },
+	{ { NS_ENTRY_PIDFD, ALL_WANT, 1234 }, PROBE_USAGE },
+	/* fork makes no namespace to add to */
+	{ { NS_ENTRY_FORK, NS_WANT_MNT, 0 }, PROBE_USAGE },
+	{ { NS_ENTRY_FORK, NS_WANT_NET, 0 }, PROBE_USAGE },
+	{ { NS_ENTRY_FORK, NS_WANT_USER, 0 }, PROBE_USAGE },
+};
+
+START_TEST(test_check_spec_table)
+{
+	const struct ns_spec *s = &spec_cases[_i].spec;
+
+	ck_assert_msg(ns_check_spec(s) == spec_cases[_i].rc,
+		      "entry %s want %u target %d: want rc %d", ns_entry_name(s->entry), s->want,
+		      (int)s->target, spec_cases[_i].rc);
+}
+END_TEST
+
+START_TEST(test_ns_inode)
+{
+	ck_assert_uint_ne(ns_inode(0, "ipc"), 0);
+	ck_assert_uint_eq(ns_inode(0, "ipc"), ns_inode(getpid(), "ipc"));
+	errno = 0;
+	ck_assert_uint_eq(ns_inode(0, "no-such-namespace"), 0);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+/* ---- the pipe checkpoint --------------------------------------------- */
+
+static int pipe_fds[2] = { -1, -1 };
+
+static void open_pipe(void)
+{
+	reset_globals();
+	ck_assert_int_eq(pipe2(pipe_fds, O_CLOEXEC), 0);
+}
+
+static void close_pipe(void)
+{
+	for (int k = 0; k < 2; k++)
+		if (pipe_fds[k] >= 0) {
+			close(pipe_fds[k]);
+			pipe_fds[k] = -1;
+		}
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static void close_writer(void)
+{
+	close(pipe_fds[1]);
+	pipe_fds[1] = -1;
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+START_TEST(test_checkpoint_right_byte)
+{
+	ck_assert_int_eq(probe_checkpoint_write(pipe_fds[1], 'g'), 0);
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'g', 1, "test"), 0);
+}
+END_TEST
+
+START_TEST(test_checkpoint_sequence)
+{
+	ck_assert_int_eq(probe_checkpoint_write(pipe_fds[1], 'e'), 0);
+	ck_assert_int_eq(probe_checkpoint_write(pipe_fds[1], 'r'), 0);
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'e', 1, "first"), 0);
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'r', 1, "second"), 0);
+}
+END_TEST
+
+START_TEST(test_checkpoint_wrong_byte)
+{
+	ck_assert_int_eq(probe_checkpoint_write(pipe_fds[1], 'x'), 0);
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'g', 1, "test"), PROBE_ERROR);
+}
+END_TEST
+
+START_TEST(test_checkpoint_eof)
+{
+	close_writer();
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'g', 1, "test"), 1);
+}
+END_TEST
+
+START_TEST(test_checkpoint_byte_then_eof)
+{
+	ck_assert_int_eq(probe_checkpoint_write(pipe_fds[1], 'g'), 0);
+	close_writer();
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'g', 1, "test"), 0);
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'g', 1, "test"), 1);
+}
+END_TEST
+
+START_TEST(test_checkpoint_timeout)
+{
+	struct timespec start;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'g', 1, "silence"), PROBE_TIMEOUT);
+	ms = elapsed_ms(&start);
+	/* it waited for the bound, and not much more */
+	ck_assert_int_ge(ms, 950);
+	ck_assert_int_le(ms, 1500);
+}
+END_TEST
+
+START_TEST(test_checkpoint_write_to_closed_pipe)
+{
+	signal(SIGPIPE, SIG_IGN); /* else EPIPE arrives as a fatal signal */
+	close(pipe_fds[0]);
+	pipe_fds[0] = -1;
+	ck_assert_int_eq(probe_checkpoint_write(pipe_fds[1], 'g'), -1);
+	ck_assert_int_eq(errno, EPIPE);
+}
+END_TEST
+
+START_TEST(test_wait_fd_ready)
+{
+	ck_assert_int_eq(probe_checkpoint_write(pipe_fds[1], 'g'), 0);
+	ck_assert_int_eq(probe_wait_fd(pipe_fds[0], POLLIN, 1, "ready"), 0);
+	ck_assert_int_eq(probe_wait_fd(pipe_fds[1], POLLOUT, 1, "room"), 0);
+}
+END_TEST
+
+/* ---- probe_main: dispatch and argument checks ------------------------- */
+
+struct call {
+	const char *verb;
+	char name[PROBE_PATH_MAX + 1];
+	unsigned value;
+	unsigned timeout;
+};
+
+static struct call last_call;
+static int op_rc; /* what the fake ops return */
+
+static void record(const char *verb, const char *name, unsigned value)
+{
+	last_call.verb = verb;
+	snprintf(last_call.name, sizeof(last_call.name), "%s", name);
+	last_call.value = value;
+	last_call.timeout = probe_timeout();
+}
+
+static int fake_create(const char *n, unsigned v) { record("create", n, v); return op_rc; }
+static int fake_put(const char *n, unsigned v) { record("put", n, v); return op_rc; }
+static int fake_remove(const char *n) { record("remove", n, 0); return op_rc; }
+static int fake_stat(const char *n) { record("stat", n, 0); return op_rc; }
+static int fake_address(const char *n) { record("address", n, 0); return op_rc; }
+
+static int fake_get(const char *n, unsigned *v)
+{
+	record("get", n, 0);
+	*v = 321;
+	return op_rc;
+}
+
+static const struct probe_mech fake_mechs[] = {
+	{ "tok", NAME_TOKEN, fake_create, fake_get, fake_put, fake_remove, fake_stat, fake_address },
+	{ "path", NAME_PATH, fake_create, fake_get, fake_put, fake_remove, fake_stat, fake_address },
+	{ "bare", NAME_TOKEN, fake_create, NULL, NULL, NULL, NULL, NULL }, /* verbs that do not apply */
+};
+
+static const struct probe_family fake_family = {
+	"fake", "A family for tests.", fake_mechs, N_ELEMENTS(fake_mechs),
+};
+
+static char captured[4096];
+
+/* Runs probe_main with stdout in a memfd (stdout is the TAP stream) and
+ * returns its exit code; what it printed lands in captured[]. */
+static int run_main(int argc, char **argv)
+{
+	int saved, fd, rc;
+	ssize_t n;
+
+	memset(&last_call, 0, sizeof(last_call));
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = memfd_create("stdout", MFD_CLOEXEC);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, STDOUT_FILENO);
+	rc = probe_main(&fake_family, argc, argv);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	alarm(0); /* probe_main armed the deadline */
+	n = pread(fd, captured, sizeof(captured) - 1, 0);
+	captured[n < 0 ? 0 : n] = '\0';
+	close(fd);
+	return rc;
+}
+
+#define RUN_MAIN(...) \
+	run_main((int)N_ELEMENTS(((char *[]){ "fake", __VA_ARGS__ })), \
+		 (char *[]){ "fake", __VA_ARGS__ })
+
+static void main_setup(void)
+{
+	reset_globals();
+	op_rc = PROBE_REACHED;
+}
+
+START_TEST(test_main_get_prints_value)
+{
+	ck_assert_int_eq(RUN_MAIN("tok", "get", "obj"), PROBE_REACHED);
+	ck_assert_str_eq(last_call.verb, "get");
+	ck_assert_str_eq(last_call.name, "obj");
+	ck_assert_str_eq(captured, "321\n");
+}
+END_TEST
+
+START_TEST(test_main_get_prints_nothing_on_failure)
+{
+	op_rc = PROBE_ABSENT;
+	ck_assert_int_eq(RUN_MAIN("tok", "get", "obj"), PROBE_ABSENT);
+	ck_assert_str_eq(captured, "");
+}
+END_TEST
+
+START_TEST(test_main_passes_value_and_timeout)
+{
+	ck_assert_int_eq(RUN_MAIN("-t", "3", "path", "create", "/tmp/x", "32767"), PROBE_REACHED);
+	ck_assert_str_eq(last_call.verb, "create");
+	ck_assert_str_eq(last_call.name, "/tmp/x");
+	ck_assert_uint_eq(last_call.value, 32767);
+	ck_assert_uint_eq(last_call.timeout, 3);
+	ck_assert_int_eq(RUN_MAIN("tok", "put", "obj", "0"), PROBE_REACHED);
+	ck_assert_str_eq(last_call.verb, "put");
+	ck_assert_uint_eq(last_call.value, 0);
+}
+END_TEST
+
+START_TEST(test_main_op_code_passes_through)
+{
+	static const int codes[] = { PROBE_ABSENT, PROBE_ERROR, PROBE_UNSUPPORTED,
+				     PROBE_TIMEOUT, PROBE_EXISTS };
+
+	for (size_t k = 0; k < N_ELEMENTS(codes); k++) {
+		op_rc = codes[k];
+		ck_assert_int_eq(RUN_MAIN("tok", "remove", "obj"), codes[k]);
+		ck_assert_int_eq(RUN_MAIN("tok", "stat", "obj"), codes[k]);
+		ck_assert_int_eq(RUN_MAIN("tok", "address", "obj"), codes[k]);
+	}
+}
+END_TEST
+
+START_TEST(test_main_help)
+{
+	ck_assert_int_eq(RUN_MAIN("-h"), PROBE_REACHED);
+	ck_assert_ptr_null(last_call.verb);
+	ck_assert_msg(!strncmp(captured, "usage: fake ", 12), "help printed '%.40s'", captured);
+	ck_assert_int_eq(RUN_MAIN("--help"), PROBE_REACHED);
+	ck_assert_msg(!strncmp(captured, "usage: fake ", 12), "help printed '%.40s'", captured);
+}
+END_TEST
+
+/* Every one of these is a usage error: exit 2, nothing dispatched, nothing
+ * on stdout (the usage goes to stderr). */
+static const char *const usage_cases[][6] = {
+	{ NULL },
+	{ "tok", NULL },
+	{ "tok", "get", NULL },
+	{ "nosuch", "get", "obj", NULL },
+	{ "tok", "fetch", "obj", NULL },
+	{ "tok", "get", "obj", "extra", NULL },
+	{ "tok", "create", "obj", NULL },               /* missing VALUE */
+	{ "tok", "put", "obj", "1", "2", NULL },
+	{ "tok", "get", "", NULL },
+	{ "tok", "get", "a/b", NULL },
+	{ "tok", "get", "..", NULL },
+	{ "tok", "get", "/abs", NULL },
+	{ "path", "get", "rel/x", NULL },
+	{ "path", "get", "/", NULL },
+	{ "tok", "create", "obj", "-1", NULL },
+	{ "tok", "create", "obj", "32768", NULL },
+	{ "tok", "create", "obj", "1e3", NULL },
+	{ "tok", "create", "obj", "", NULL },
+	{ "-t", "0", "tok", "get", "obj", NULL },
+	{ "-t", "3601", "tok", "get", "obj", NULL },
+	{ "-t", "x", "tok", "get", "obj", NULL },
+	{ "-t", NULL },
+	{ "bare", "get", "obj", NULL },                  /* verb does not apply */
+	{ "bare", "put", "obj", "1", NULL },
+	{ "bare", "remove", "obj", NULL },
+	{ "bare", "stat", "obj", NULL },
+	{ "bare", "address", "obj", NULL },
+};
+
+START_TEST(test_main_usage_errors)
+{
+	char *argv[8] = { "fake" };
+	int argc = 1;
+
+	for (int k = 0; usage_cases[_i][k]; k++)
+		argv[argc++] = (char *)usage_cases[_i][k];
+	ck_assert_int_eq(run_main(argc, argv), PROBE_USAGE);
+	ck_assert_str_eq(captured, "");
+	ck_assert_ptr_null(last_call.verb);
+}
+END_TEST
+
+/* ---- the runner ------------------------------------------------------ */
+
+static TCase *tcase(Suite *s, const char *name, void (*setup)(void), void (*teardown)(void))
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup ? setup : reset_globals,
+				  teardown ? teardown : reset_globals);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+#define LOOP(tc, fn, table) tcase_add_loop_test(tc, fn, 0, (int)N_ELEMENTS(table))
+
+static Suite *probe_lib_suite(void)
+{
+	Suite *s = suite_create("probe-lib");
+	TCase *tc;
+
+	tc = tcase(s, "contract", NULL, NULL);
+	tcase_add_test(tc, test_exit_codes_are_the_documented_numbers);
+	tcase_add_test(tc, test_limits_are_the_documented_numbers);
+
+	tc = tcase(s, "parse", NULL, NULL);
+	LOOP(tc, test_parse_uint_table, uint_cases);
+	tcase_add_test(tc, test_parse_uint_null);
+	LOOP(tc, test_parse_value_table, value_cases);
+	LOOP(tc, test_parse_pid_table, pid_cases);
+	tcase_add_test(tc, test_parse_pid_null);
+
+	tc = tcase(s, "init", NULL, NULL);
+	tcase_add_test(tc, test_init_takes_basename_and_default_timeout);
+	tcase_add_test(tc, test_init_reads_ipcns_timeout);
+	LOOP(tc, test_init_rejects_bad_ipcns_timeout, bad_timeouts);
+	tcase_add_test(tc, test_set_timeout);
+
+	tc = tcase(s, "names", NULL, NULL);
+	LOOP(tc, test_valid_token_table, token_cases);
+	tcase_add_test(tc, test_valid_token_lengths);
+	tcase_add_test(tc, test_valid_token_null);
+	LOOP(tc, test_valid_path_table, path_cases);
+	tcase_add_test(tc, test_valid_path_lengths);
+	tcase_add_test(tc, test_valid_path_null);
+	tcase_add_test(tc, test_sysv_key_is_fnv1a);
+	tcase_add_test(tc, test_sysv_key_is_never_ipc_private);
+	tcase_add_test(tc, test_sysv_key_differs_between_names);
+	tcase_add_test(tc, test_posix_name_adds_slash);
+	tcase_add_test(tc, test_posix_name_truncates_safely);
+
+	tc = tcase(s, "values", NULL, NULL);
+	LOOP(tc, test_value_round_trip, round_trip_values);
+	tcase_add_test(tc, test_format_value_text);
+	LOOP(tc, test_scan_value_table, scan_cases);
+
+	tc = tcase(s, "errno", NULL, NULL);
+	LOOP(tc, test_errno_class_table, errno_cases);
+	tcase_add_test(tc, test_errno_name);
+	tcase_add_test(tc, test_fail_returns_its_code);
+
+	tc = tcase(s, "ns-options", NULL, NULL);
+	LOOP(tc, test_entry_round_trip, entry_cases);
+	LOOP(tc, test_entry_rejects, bad_entries);
+	tcase_add_test(tc, test_entry_rejects_null);
+	LOOP(tc, test_parse_option_table, option_cases);
+	tcase_add_test(tc, test_parse_option_accumulates);
+	LOOP(tc, test_check_spec_table, spec_cases);
+	tcase_add_test(tc, test_ns_inode);
+
+	tc = tcase(s, "checkpoint", open_pipe, close_pipe);
+	tcase_add_test(tc, test_checkpoint_right_byte);
+	tcase_add_test(tc, test_checkpoint_sequence);
+	tcase_add_test(tc, test_checkpoint_wrong_byte);
+	tcase_add_test(tc, test_checkpoint_eof);
+	tcase_add_test(tc, test_checkpoint_byte_then_eof);
+	tcase_add_test(tc, test_checkpoint_timeout);
+	tcase_add_test(tc, test_checkpoint_write_to_closed_pipe);
+	tcase_add_test(tc, test_wait_fd_ready);
+
+	tc = tcase(s, "probe_main", main_setup, reset_globals);
+	tcase_add_test(tc, test_main_get_prints_value);
+	tcase_add_test(tc, test_main_get_prints_nothing_on_failure);
+	tcase_add_test(tc, test_main_passes_value_and_timeout);
+	tcase_add_test(tc, test_main_op_code_passes_through);
+	tcase_add_test(tc, test_main_help);
+	LOOP(tc, test_main_usage_errors, usage_cases);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(probe_lib_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

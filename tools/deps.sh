@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Makes sure what the suite needs is installed: as root it installs what is
+# missing with the distribution's package manager (apt, dnf, apk, pacman);
+# otherwise, or with --check, it names what is missing and exits 3.
+set -u
+
+usage() {
+	cat <<'EOF'
+usage: tools/deps.sh [--check] run|test
+  run    what ./run-tests.sh needs: a C compiler, meson, ninja, pkg-config,
+         bats with bats-support and bats-assert, util-linux, coreutils
+  test   that, plus what the project's own tests need: check, jq, valgrind,
+         shellcheck
+  --check  install nothing; only say what is missing
+exit: 0 all present, 2 usage, 3 something is missing and was not installed
+EOF
+}
+
+check_only=""
+if [ "${1:-}" = --check ]; then
+	check_only=1
+	shift
+fi
+case ${1:-} in
+	run | test) what=$1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+esac
+
+# Each need: "name | how to tell it is there | apt | dnf | apk | pacman" ("-": none).
+needs_run=(
+	"cc | command -v cc | gcc,libc6-dev | gcc,glibc-devel | build-base | gcc"
+	"meson | command -v meson | meson | meson | meson | meson"
+	"ninja | command -v ninja | ninja-build | ninja-build | samurai | ninja"
+	"pkg-config | command -v pkg-config | pkg-config | pkgconf-pkg-config | pkgconf | pkgconf"
+	"bats | command -v bats | bats | bats | bats | bats"
+	"bats-support | have_bats_lib bats-support | bats-support | - | - | bats-support"
+	"bats-assert | have_bats_lib bats-assert | bats-assert | - | - | bats-assert"
+	"unshare | command -v unshare | util-linux | util-linux | util-linux-misc | util-linux"
+	"nsenter | command -v nsenter | util-linux | util-linux | util-linux-misc | util-linux"
+	"ipcs | command -v ipcs | util-linux | util-linux | util-linux-misc | util-linux"
+	"flock | command -v flock | util-linux | util-linux | flock | util-linux"
+	"timeout | command -v timeout | coreutils | coreutils | coreutils | coreutils"
+)
+needs_test=(
+	"check | pkg-config --exists check | check | check-devel | check-dev | check"
+	"jq | command -v jq | jq | jq | jq | jq"
+	"valgrind | command -v valgrind | valgrind | valgrind | valgrind | valgrind"
+	"shellcheck | command -v shellcheck | shellcheck | ShellCheck | shellcheck | shellcheck"
+)
+
+# bats_load_library looks in BATS_LIB_PATH, then /usr/lib/bats.
+have_bats_lib() {
+	local dir bats_lib_path
+	bats_lib_path=${BATS_LIB_PATH:-}
+	for dir in ${bats_lib_path//:/ } /usr/lib/bats /usr/local/lib/bats; do
+		[ -f "$dir/$1/load.bash" ] && return 0
+	done
+	return 1
+}
+
+manager() {
+	local m
+	for m in apt-get dnf apk pacman; do
+		command -v "$m" >/dev/null && { echo "$m"; return; }
+	done
+}
+
+list=("${needs_run[@]}")
+[ "$what" = test ] && list+=("${needs_test[@]}")
+
+missing=() packages=()
+pm=$(manager)
+for need in "${list[@]}"; do
+	IFS='|' read -r -a f <<<"$need"
+	f=("${f[@]# }") && f=("${f[@]% }")
+	# shellcheck disable=SC2086 # the test is a command line
+	eval ${f[1]} >/dev/null 2>&1 && continue
+	missing+=("${f[0]}")
+	case $pm in
+		apt-get) pkg=${f[2]} ;;
+		dnf) pkg=${f[3]} ;;
+		apk) pkg=${f[4]} ;;
+		pacman) pkg=${f[5]} ;;
+		*) pkg=- ;;
+	esac
+	[ "$pkg" != - ] && packages+=("${pkg//,/ }")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+echo "deps: missing: ${missing[*]}" >&2
+if [ -n "$check_only" ] || [ "$(id -u)" != 0 ] || [ -z "$pm" ]; then
+	[ -n "$pm" ] && [ "${#packages[@]}" -gt 0 ] &&
+		echo "deps: as root, install them with: $pm install ${packages[*]}" >&2
+	exit 3
+fi
+
+# shellcheck disable=SC2068 # package lists split on purpose
+case $pm in
+	apt-get)
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages[@]} ;;
+	dnf) dnf install -y -q ${packages[@]} ;;
+	apk) apk add -q ${packages[@]} ;;
+	pacman) pacman -Sy --noconfirm --needed ${packages[@]} ;;
+esac >&2 || { echo "deps: $pm could not install: ${packages[*]}" >&2; exit 3; }
+
+# Where the distribution has no bats-support/bats-assert, npm's registry does.
+for lib in bats-support bats-assert; do
+	have_bats_lib "$lib" && continue
+	if command -v npm >/dev/null && npm install -g --silent "$lib" >&2; then
+		mkdir -p /usr/lib/bats && ln -sfn "$(npm root -g)/$lib" "/usr/lib/bats/$lib"
+	fi
+done
+
+# Ask again: only what is really there counts.
+exec "$0" --check "$what"
