@@ -82,8 +82,13 @@ elif [ ! -x "$build/probes/ipcns" ]; then
 fi
 
 if [ -n "$self_test" ]; then
-	meson test -C "$build" --print-errorlogs && exit 0
-	exit 1
+	rc=0
+	meson test -C "$build" --print-errorlogs || rc=1
+	# One closing line over every subtest (Check's and Bats' TAP alike).
+	awk '/^ok .*# [Ss][Kk][Ii][Pp]/ { s++; next } /^ok / { p++ } /^not ok / { f++ }
+		END { printf "self-test: %d passed, %d failed, %d skipped\n", p, f, s }' \
+		"$build/meson-logs/testlog.txt"
+	exit "$rc"
 fi
 
 probes=$build/probes
@@ -198,7 +203,10 @@ distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release
 	printf 'kernel\t%s\narch\t%s\ndistro\t%s\n' "$(uname -r)" "$(uname -m)" "${distro:-unknown}"
 	printf 'privilege\t%s\n' "$([ "$(id -u)" = 0 ] && echo root || echo rootless)"
 	printf 'util-linux\t%s\nbats\t%s\n' "$(version unshare --version)" "$(version bats --version)"
-	printf 'cc\t%s\n' "$(cc --version 2>/dev/null | head -n 1)"
+	case $(cc --version 2>/dev/null | head -n 1) in
+		*clang*) printf 'cc\tclang %s\n' "$(version cc --version)" ;;
+		*) printf 'cc\tgcc %s\n' "$(cc -dumpfullversion 2>/dev/null)" ;;
+	esac
 	printf 'date\t%s\nduration\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')"
 	printf 'run_id\t%s\ncommand\t%s\n' "$run_id" "./run-tests.sh"
 	sed 's/^/note\t/' "$work/notes"
