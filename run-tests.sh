@@ -6,6 +6,15 @@ set -u
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# Started from inside another Bats run (a CI's, or our own tests), the suite
+# must not inherit that run's state, nor its PATH entry for Bats' internals
+# (whose "bats" wants functions that a /bin/sh in between drops); only the
+# library path is the user's.
+for v in "${!BATS_@}"; do
+	[ "$v" = BATS_LIB_PATH ] || unset "$v"
+done
+PATH=$(printf '%s\n' "${PATH//:/$'\n'}" | grep -v '/libexec/bats-core$' | paste -s -d :)
+
 usage() {
 	cat <<'EOF'
 usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--no-install]
@@ -16,7 +25,7 @@ say what is missing).
   --output DIR   where RESULTS.md, results.json, junit.xml and cells.tsv go
                  (default: results/ in the source tree, and RESULTS.md at its top)
   --build DIR    Meson build directory (default: build/ in the source tree, or
-                 $TMPDIR/ipcns-build-UID when the tree is read-only)
+                 $TMPDIR/ipcns-build-UID-HASH when the tree is read-only)
   --filter REGEX run only the tests whose names match
   --self-test    run the project's own tests (meson test) instead
 Environment: IPCNS_FIXTURES, a directory with another expected.tsv (the
@@ -64,8 +73,22 @@ writable() { [ -w "$1" ] && [ -d "$1" ]; }
 deps=("$([ -n "$self_test" ] && echo test || echo run)")
 [ -z "$install" ] && deps=(--check "${deps[@]}")
 "$src/tools/deps.sh" "${deps[@]}" || die 3 "missing dependencies (see above)"
+top_record=""
+if [ -z "$self_test" ]; then
+	if [ -z "$output" ]; then
+		writable "$src" || die 2 "the source tree is read-only: pass --output DIR"
+		output=$src/results top_record=1
+	fi
+	mkdir -p "$output" 2>/dev/null
+	writable "$output" || die 3 "cannot write to $output"
+fi
 if [ -z "$build" ]; then
-	if writable "$src"; then build=$src/build; else build=${TMPDIR:-/tmp}/ipcns-build-$(id -u); fi
+	# Outside a read-only tree: one build a user and source tree.
+	if writable "$src"; then
+		build=$src/build
+	else
+		build=${TMPDIR:-/tmp}/ipcns-build-$(id -u)-$(printf %s "$src" | cksum | cut -d ' ' -f 1)
+	fi
 fi
 mkdir -p "$build" 2>/dev/null
 if writable "$build"; then
@@ -92,13 +115,6 @@ if [ -n "$self_test" ]; then
 fi
 
 probes=$build/probes
-top_record=""
-if [ -z "$output" ]; then
-	writable "$src" || die 2 "the source tree is read-only: pass --output DIR"
-	output=$src/results top_record=1
-fi
-mkdir -p "$output" 2>/dev/null
-writable "$output" || die 3 "cannot write to $output"
 run_id=$(date +%s)-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-run.XXXXXX") || die 3 "cannot make a temporary directory"
 mkdir "$work/tmp"

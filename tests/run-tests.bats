@@ -137,3 +137,20 @@ teardown() {
 	run -0 grep -c "expected shared" "$BATS_TEST_TMPDIR/out/RESULTS.md"
 	assert_equal "$(host_state)" "$BEFORE"
 }
+
+@test "a read-only source tree runs with --output, and builds outside the tree" {
+	[ "$(id -u)" = 0 ] || skip "needs root to make a read-only bind mount"
+	local ro=$BATS_TEST_TMPDIR/ro
+	mkdir "$ro"
+	# A private mount namespace: the read-only view never reaches the host.
+	run -0 unshare --mount --propagation private sh -c '
+		mount --bind "$1" "$2" && mount -o remount,ro,bind "$2" &&
+		{ "$2/run-tests.sh" --no-install; echo "without --output: $?"; } &&
+		TMPDIR="$3" "$2/run-tests.sh" --no-install --output "$3/out" --filter "sysv-msg: host to"' \
+		sh "$IPCNS_SRC" "$ro" "$BATS_TEST_TMPDIR"
+	assert_output --partial "the source tree is read-only: pass --output DIR"
+	assert_output --partial "without --output: 2"
+	assert_output --partial "4 cells: 4 pass"
+	assert [ -x "$(echo "$BATS_TEST_TMPDIR"/ipcns-build-0-*/probes/ipcns)" ]
+	assert [ -s "$BATS_TEST_TMPDIR/out/results.json" ]
+}
