@@ -228,6 +228,21 @@ static int join(const struct ctx *c)
 	return rc;
 }
 
+/* Entering a mount namespace moves the working directory to its root; keep
+ * the caller's, as nsenter --wd does, so relative paths mean the same. */
+static int join_keeping_cwd(const struct ctx *c)
+{
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int rc = join(c);
+
+	if (cwd >= 0) {
+		if (!rc && fchdir(cwd))
+			rc = probe_fail_errno(PROBE_ERROR, errno, "returning to the working directory");
+		close(cwd);
+	}
+	return rc;
+}
+
 static int fresh_mounts(const struct ctx *c)
 {
 	unsigned long mnt = ns_inode(0, "mnt");
@@ -257,7 +272,7 @@ static int child_main(void *arg)
 	if (c->spec->entry == NS_ENTRY_UNSHARE && unshare(flags_for(c->spec->want)))
 		rc = creation_failed("unshare", errno);
 	else if (ns_is_join(c->spec->entry))
-		rc = join(c);
+		rc = join_keeping_cwd(c);
 	if (rc)
 		return rc;
 	if (probe_checkpoint_write(c->up, 'e'))
