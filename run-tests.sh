@@ -123,14 +123,19 @@ mkdir "$work/tmp"
 : >"$work/notes"
 trap 'rm -rf "$work"' EXIT
 
-# The host's IPC objects, one a line, to compare before and after.
+# The host's IPC objects, IPC sysctls and mounts, one a line, to compare
+# before and after.
 snapshot() {
-	local k
+	local k f
 	for k in msg sem shm; do
 		[ -r "/proc/sysvipc/$k" ] && awk -v k="$k" 'NR > 1 { print "sysv-" k " key=" $1 }' "/proc/sysvipc/$k"
 	done
 	[ -d /dev/shm ] && find /dev/shm -mindepth 1 -maxdepth 1 2>/dev/null
 	mountpoint -q /dev/mqueue 2>/dev/null && find /dev/mqueue -mindepth 1 -maxdepth 1
+	for f in /proc/sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni,shm_rmid_forced,msg_next_id,sem_next_id,shm_next_id} /proc/sys/fs/mqueue/*; do
+		[ -r "$f" ] && printf 'sysctl %s=%s\n' "${f#/proc/sys/}" "$(tr -s '\t ' _ <"$f")"
+	done
+	awk '{ print "mount " $5 }' /proc/self/mountinfo
 }
 
 # Every object this run made on the host, as the scenarios logged it before
@@ -199,6 +204,9 @@ leaks=$(grep -c '^leaked' "$work/notes")
 while read -r obj; do
 	case $obj in
 		*"ipcns-$run_id-"*) echo "leaked $obj (removed now)"; rm -f "$obj"; leaks=$((leaks + 1)) ;;
+		sysctl*) echo "the host's $obj changed during the run (before: $(grep -F "${obj%%=*}=" "$work/before"))"
+			leaks=$((leaks + 1)) ;;
+		"mount $work"*) echo "leaked $obj"; leaks=$((leaks + 1)) ;;
 		sysv-*) if grep -qxF "$obj" "$work/ours"; then
 				echo "leaked $obj"; leaks=$((leaks + 1))
 			else
@@ -210,7 +218,7 @@ done < <(comm -13 "$work/before" "$work/after") >>"$work/notes"
 [ -n "$interrupted" ] && echo "the run was interrupted by SIG$interrupted; the record is partial" >>"$work/notes"
 [ "$suite_rc" != 0 ] && [ -z "$interrupted" ] && ! grep -q "	fail	" "$work/cells.tsv" &&
 	echo "the suite exited $suite_rc without a failed cell: see the Bats output" >>"$work/notes"
-[ "$leaks" = 0 ] && echo "leak check: no IPC object, /dev/shm or /dev/mqueue entry of this run is left on the host" >>"$work/notes"
+[ "$leaks" = 0 ] && echo "leak check: no IPC object, /dev/shm or /dev/mqueue entry, mount or IPC sysctl change of this run is left on the host" >>"$work/notes"
 
 # The record.
 version() { "$@" 2>/dev/null | grep -o -m 1 '[0-9][0-9.]*[0-9]' | head -n 1; }

@@ -152,8 +152,10 @@ function init_tables(    i, c) {
 	MD_PUNCT = "\\`*<>[]|&~"
 
 	VERDICT_OK["pass"]; VERDICT_OK["fail"]; VERDICT_OK["skip"]
-	VALUE_OK["isolated"]; VALUE_OK["shared"]; VALUE_OK["crosses"]
-	VALUE_OK["blocked"]; VALUE_OK[""]
+	# Observed and expected values are single words: isolated, shared,
+	# crosses, blocked for the matrix; numbers and words such as applied or
+	# old-ns for the groups below. Empty: no valid observation.
+	VALUE_RE = "^[A-Za-z0-9_.+-]*$"
 	FIELD[1] = "mechanism"; FIELD[2] = "scenario"; FIELD[3] = "entry"
 	FIELD[4] = "namespaces"
 
@@ -183,6 +185,35 @@ function init_tables(    i, c) {
 	SCEN_NAME["join"] = "join"
 	SCEN_NAME["inherited"] = "inherited"
 	INHERIT_ENTRIES = "clone clone3 unshare"
+
+	# What a namespace carries besides objects: a section each, its
+	# scenarios as columns. Cells of a scenario in none of these still show,
+	# under "Other measurements".
+	SECTIONS = "sysctl semundo handles lifetime mqueuefs ids tools identity"
+	SEC_TITLE["sysctl"] = "Per-namespace sysctls"
+	SEC_SCENS["sysctl"] = "new-ns-default child-write-hidden parent-write-hidden fd-bound rootless-write"
+	SEC_TEXT["sysctl"] = "Each IPC sysctl in a namespace the suite made (the host's are never written). new-ns-default: the value a namespace made from one holding another value starts with (expected: the compile-time default, not the parent's). child-write-hidden / parent-write-hidden: a write on one side is isolated from the other. fd-bound: an fd opened before unshare reads the old namespace (old-ns) or the new (new-ns). rootless-write: whether root of a user namespace owning the IPC namespace may write it."
+	SEC_TITLE["semundo"] = "SEM_UNDO at the boundary"
+	SEC_SCENS["semundo"] = "at-unshare at-setns control-unshare-uts clone-newipc-sysvsem unshare-newipc-sysvsem"
+	SEC_TEXT["semundo"] = "A process holding SEM_UNDO adjustments that changes IPC namespace: are they applied to the old namespace's semaphore at that moment (applied) or kept? unshare(CLONE_NEWUTS) is the control. And whether clone/unshare accept CLONE_NEWIPC together with CLONE_SYSVSEM."
+	SEC_TITLE["handles"] = "Handles across unshare"
+	SEC_SCENS["handles"] = "mapping-across-unshare old-id-after-unshare fd-across-unshare unlink-after-unshare rmid-forced-at-unshare rmid-forced-orphans"
+	SEC_TEXT["handles"] = "What a process made or opened before unshare(CLONE_NEWIPC) still reaches afterwards: a shmat mapping and an mqueue fd (crosses), the old shm id and the queue's name (isolated), and what kernel.shm_rmid_forced=1, set only inside a namespace the suite made, destroys."
+	SEC_TITLE["lifetime"] = "Lifetime"
+	SEC_SCENS["lifetime"] = "held-by-nsfs-fd held-by-bind-mount destroyed-with-last-holder"
+	SEC_TEXT["lifetime"] = "Objects outlive the namespace's last process while an nsfs fd or a bind mount of /proc/PID/ns/ipc holds it, and are destroyed with the last holder (shown through the memory they free)."
+	SEC_TITLE["mqueuefs"] = "The mqueue filesystem"
+	SEC_SCENS["mqueuefs"] = "mount-before-unshare fresh-mount create-through-fs mount-in-userns"
+	SEC_TEXT["mqueuefs"] = "A mount of mqueue shows the IPC namespace of the task that mounted it, at mount time (old-ns after unshare); a fresh mount shows the new one; files made through it are queues; and whether mqueue can be mounted in a user namespace that owns the IPC namespace. All mounts are made in a private mount namespace."
+	SEC_TITLE["ids"] = "IDs are not a side door"
+	SEC_SCENS["ids"] = "id-restart foreign-id proc-sysvipc"
+	SEC_TEXT["ids"] = "id-restart: the id of the first object made in a fresh namespace. foreign-id: the host's SysV ids, used by number from inside. proc-sysvipc: whether /proc/sysvipc inside lists only the namespace's own objects."
+	SEC_TITLE["tools"] = "The tools' view"
+	SEC_SCENS["tools"] = "tool-ipcs-host tool-unshare-ipcs tool-lsipc-ns tool-nsenter tool-lsns tool-ipcrm"
+	SEC_TEXT["tools"] = "The session of the project's second seed note, as cells: objects made with ipcmk on the host are seen by ipcs there, by neither unshare -i ipcs nor lsipc inside a new namespace; nsenter --ipc sees a held namespace's objects; lsns -t ipc lists it; ipcrm removes the host's."
+	SEC_TITLE["identity"] = "Namespace identity"
+	SEC_SCENS["identity"] = "inode-after-unshare inode-after-setns ns-get-nstype ns-get-userns ns-get-id"
+	SEC_TEXT["identity"] = "The /proc/PID/ns/ipc inode after unshare and after setns, and what the nsfs ioctls NS_GET_NSTYPE, NS_GET_USERNS and NS_GET_ID (Linux 6.18) say of an IPC namespace fd."
 }
 
 # ---- input ---------------------------------------------------------------
@@ -223,10 +254,10 @@ function load_cells(path,    line, f, n, rc, lineno, i) {
 				malformed(path, lineno, "the " FIELD[i] " field is empty")
 		if (!(f[7] in VERDICT_OK))
 			malformed(path, lineno, "unknown verdict \"" f[7] "\" (pass, fail or skip)")
-		if (!(f[6] in VALUE_OK))
-			malformed(path, lineno, "unknown observed value \"" f[6] "\"")
-		if (!(f[5] in VALUE_OK))
-			malformed(path, lineno, "unknown expected value \"" f[5] "\"")
+		if (f[6] !~ VALUE_RE)
+			malformed(path, lineno, "observed value \"" f[6] "\" is not a word")
+		if (f[5] !~ VALUE_RE)
+			malformed(path, lineno, "expected value \"" f[5] "\" is not a word")
 		NCELLS++
 		MECH[NCELLS] = f[1]; SCEN[NCELLS] = f[2]; ENTRY[NCELLS] = f[3]
 		NSS[NCELLS] = f[4]; EXP[NCELLS] = f[5]; OBS[NCELLS] = f[6]
@@ -250,7 +281,7 @@ function index_cells(    i, cls, key) {
 		cls = ns_class(NSS[i])
 		if (cls == "base")
 			BASE_NS = NSS[i]
-		else if (!(cls in IS_VARIANT)) {
+		else if (!(cls in IS_VARIANT) && index(" " MATRIX_SCENARIOS " ", " " SCEN[i] " ")) {
 			IS_VARIANT[cls]
 			VARIANT[++NVARIANTS] = cls
 		}
@@ -369,6 +400,7 @@ function write_markdown() {
 	write_matrix()
 	write_inherited()
 	write_variants()
+	write_sections()
 	write_deviations()
 	write_skips()
 	write_notes()
@@ -610,6 +642,73 @@ function write_variants(    m, nm, i, v, row, rule) {
 		for (v = 1; v <= NVARIANTS; v++)
 			row = row " | " cell_summary(m[i] SUBSEP "host-to-ns" SUBSEP VARIANT[v], "") \
 				" | " cell_summary(m[i] SUBSEP "ns-to-host" SUBSEP VARIANT[v], "")
+		out(row " |")
+	}
+}
+
+# write_sections: one table a section, mechanisms as rows (in the order they
+# were measured), scenarios as columns; then anything no section claims.
+function write_sections(    k, nk, sec, i, scens, claimed) {
+	nk = split(SECTIONS, sec, " ")
+	for (k = 1; k <= nk; k++) {
+		write_section(SEC_TITLE[sec[k]], SEC_TEXT[sec[k]], SEC_SCENS[sec[k]])
+		scens = scens " " SEC_SCENS[sec[k]]
+	}
+	claimed = " " MATRIX_SCENARIOS " inherited " scens " "
+	scens = ""
+	for (i = 1; i <= NCELLS; i++)
+		if (!index(claimed, " " SCEN[i] " ") && !index(" " scens " ", " " SCEN[i] " "))
+			scens = joined(scens, SCEN[i], " ")
+	if (scens != "")
+		write_section("Other measurements", "Cells of scenarios this report has no section for.", scens)
+}
+
+function write_section(title, text, scenarios,    s, ns, i, j, m, nm, seen, entry, one_entry, row, rule, cls, present, np) {
+	ns = split(scenarios, s, " ")
+	nm = 0
+	one_entry = ""
+	for (i = 1; i <= NCELLS; i++) {
+		for (j = 1; j <= ns; j++)
+			if (SCEN[i] == s[j])
+				break
+		if (j > ns)
+			continue
+		if (!(SCEN[i] in present)) {
+			present[SCEN[i]]
+			np++
+		}
+		if (!(MECH[i] in seen)) {
+			seen[MECH[i]] = ns_class(NSS[i])
+			m[++nm] = MECH[i]
+		}
+		entry[ENTRY[i]]
+		one_entry = ENTRY[i]
+	}
+	if (!nm)
+		return
+	for (i in entry)
+		if (i != one_entry)
+			one_entry = ""
+	out("")
+	out("## " title)
+	out("")
+	out(md(text))
+	out("")
+	row = "| Mechanism"
+	rule = "|---"
+	for (j = 1; j <= ns; j++)
+		if (s[j] in present) {
+			row = row " | " md(s[j])
+			rule = rule "|---"
+		}
+	out(row " |")
+	out(rule "|")
+	for (i = 1; i <= nm; i++) {
+		row = "| " mech_label(m[i])
+		cls = seen[m[i]]
+		for (j = 1; j <= ns; j++)
+			if (s[j] in present)
+				row = row " | " cell_summary(m[i] SUBSEP s[j] SUBSEP cls, one_entry)
 		out(row " |")
 	}
 }
