@@ -28,8 +28,9 @@ say what is missing).
                  $TMPDIR/ipcns-build-UID-HASH when the tree is read-only)
   --filter REGEX run only the tests whose names match
   --self-test    run the project's own tests (meson test) instead
-Environment: IPCNS_FIXTURES, a directory with another expected.tsv (the
-project's own tests use it to prove that a deviation fails the run).
+Environment (for testing the suite itself): IPCNS_FIXTURES, a directory of
+other expectations; IPCNS_PROBES, a directory of other probes; IPCNS_TIMEOUT,
+the bound on every probe call (default 10 s).
 exit: 0 every cell as expected, 1 a cell deviated, 2 usage, 3 cannot run
       (missing tools, build failed), 4 the run leaked IPC objects,
       5 nothing could be measured (every cell skipped)
@@ -114,7 +115,7 @@ if [ -n "$self_test" ]; then
 	exit "$rc"
 fi
 
-probes=$build/probes
+probes=${IPCNS_PROBES:-$build/probes}
 run_id=$(date +%s)-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-run.XXXXXX") || die 3 "cannot make a temporary directory"
 mkdir "$work/tmp"
@@ -138,6 +139,11 @@ snapshot() {
 	awk '{ print "mount " $5 }' /proc/self/mountinfo
 }
 
+# Even a probe that hangs must not hang the run.
+bounded() {
+	timeout -k 1 "${IPCNS_TIMEOUT:-10}" "$@"
+}
+
 # Every object this run made on the host, as the scenarios logged it before
 # making it: whatever still answers a probe has leaked. Remove it, count it.
 sweep() {
@@ -148,9 +154,9 @@ sweep() {
 			posix-*) probe=("$probes/probe-posix" "${mech#posix-}") ;;
 			*) probe=("$probes/probe-endpoint" "$mech") ;;
 		esac
-		"${probe[@]}" get "$name" >/dev/null 2>&1 || continue
+		bounded "${probe[@]}" get "$name" >/dev/null 2>&1 || continue
 		echo "leaked $mech $name (removed now)"
-		"${probe[@]}" remove "$name" >/dev/null 2>&1
+		bounded "${probe[@]}" remove "$name" >/dev/null 2>&1
 	done <"$work/names"
 }
 
@@ -159,7 +165,8 @@ our_keys() {
 	local mech name key
 	while read -r mech name; do
 		case $mech in sysv-*) ;; *) continue ;; esac
-		key=$("$probes/probe-sysv" msg address "$name") || continue
+		key=$(bounded "$probes/probe-sysv" msg address "$name") || continue
+		[[ $key =~ ^0x[0-9a-f]{8}$ ]] || continue
 		key=$((key))
 		[ "$key" -gt 2147483647 ] && key=$((key - 4294967296))
 		echo "$mech key=$key"

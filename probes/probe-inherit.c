@@ -164,7 +164,7 @@ static int receive(struct chan *c, pid_t child, unsigned *value)
 
 int main(int argc, char **argv)
 {
-	struct ns_spec spec = { .entry = NS_ENTRY_CLONE };
+	struct ns_spec spec = { .entry = NS_ENTRY_CLONE, .observe_same_ipc = true };
 	struct chan c = { .fd = { -1, -1 } };
 	unsigned value, t;
 	size_t m;

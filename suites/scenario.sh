@@ -92,13 +92,14 @@ new_name() {
 
 # at WHERE CMD...: run CMD on the host ("host"); in a new namespace through an
 # entry point ("clone", "clone3", "unshare", "util-linux"); or in the
-# namespaces of holder PID ("setns:PID", "pidfd:PID", "nsenter:PID"). The
-# probes bound themselves; util-linux gets the same bound from timeout(1).
+# namespaces of holder PID ("setns:PID", "pidfd:PID", "nsenter:PID"). ipcns
+# bounds its command; the rest get the same bound from timeout(1), so that a
+# probe that hangs (or a tool) becomes a failed cell, not a hung suite.
 at() {
 	local where=$1
 	shift
 	case $where in
-		host) "$@" ;;
+		host) timeout -k 1 "$IPCNS_TIMEOUT" "$@" ;;
 		clone | clone3 | unshare) "$IPCNS_PROBES/ipcns" --entry "$where" "${NS_OPTS[@]}" -- "$@" ;;
 		util-linux) timeout -k 1 "$IPCNS_TIMEOUT" unshare "${UNSHARE_OPTS[@]}" -- "$@" ;;
 		setns:* | pidfd:*)
@@ -109,18 +110,30 @@ at() {
 }
 
 # capture CMD...: run CMD; RC, OUT and ERR (the first line of its stderr: the
-# reason, in the probe's own words) hold the result.
+# reason, in the probe's own words) hold the result. A tool that fails before
+# the probe runs (util-linux unshare/nsenter exit 1, like a probe's "not
+# reachable") must not pass for an observation: its failure becomes
+# "unsupported" where the kernel refused, else an error.
 capture() {
 	RC=0
 	OUT=$("$@" 2>"$WORK/err") || RC=$?
 	ERR=""
 	IFS= read -r ERR <"$WORK/err"
 	ERR=${ERR//$'\t'/ }
+	case $RC:$ERR in
+		0:*) ;;
+		*:unshare:* | *:nsenter:*)
+			case $ERR in
+				*"Invalid argument"* | *"Operation not permitted"* | *"Function not implemented"*) RC=4 ;;
+				*) RC=3 ;;
+			esac ;;
+		124:* | 137:*) ERR="timed out after ${IPCNS_TIMEOUT} s${ERR:+: $ERR}" ;;
+	esac
 }
 
 # hold [ENTRY]: a new namespace kept alive, its pid in HOLDER; SETUP says why not.
 hold() {
-	capture "$IPCNS_PROBES/ipcns" --entry "${1:-clone}" "${NS_OPTS[@]}" --hold
+	capture at host "$IPCNS_PROBES/ipcns" --entry "${1:-clone}" "${NS_OPTS[@]}" --hold
 	case $RC in
 		0) HOLDER=$OUT KILL+=("$OUT") ;;
 		4) SETUP_SKIP="making the namespace: $ERR" ;;
@@ -346,7 +359,7 @@ join() {
 inherited() {
 	local mech=$1 entry
 	shift
-	capture "$IPCNS_PROBES/probe-inherit" --entry fork "$mech" 107
+	capture at host "$IPCNS_PROBES/probe-inherit" --entry fork "$mech" 107
 	if [ "$RC" != 0 ] || [ "$OUT" != 107 ]; then
 		SETUP="positive control failed: with no new namespace: exit $RC, got '$OUT': $ERR"
 		[ "$RC" = 4 ] && SETUP_SKIP=$ERR
@@ -354,7 +367,7 @@ inherited() {
 		return
 	fi
 	for entry; do
-		capture "$IPCNS_PROBES/probe-inherit" --entry "$entry" "${NS_OPTS[@]}" "$mech" 107
+		capture at host "$IPCNS_PROBES/probe-inherit" --entry "$entry" "${NS_OPTS[@]}" "$mech" 107
 		OBSERVED="" DETAIL="exit $RC: $ERR"
 		case $RC in
 			0) [ "$OUT" = 107 ] && OBSERVED=crosses DETAIL="the parent got 107 from the child" ;;
@@ -398,7 +411,7 @@ entries_for() {
 # fails outright is a failed cell of its own.
 observe() {
 	local tag mech scen entry ns observed detail n=0
-	capture "$@"
+	capture at host "$@"
 	while IFS=$'\t' read -r tag mech scen entry ns observed detail; do
 		[ "$tag" = OBSERVE ] || continue
 		n=$((n + 1))

@@ -9,11 +9,9 @@
 # Parsers are covered case by case in test-probe-lib.c; here one or two
 # cases per rule show that each binary applies it.
 
-bats_require_minimum_version 1.5.0
 
 # At file level rather than in setup(): loading costs ~25 ms a test here.
-bats_load_library bats-support
-bats_load_library bats-assert
+load helpers
 
 BINARIES=(ipcns probe-sysv probe-posix probe-endpoint probe-inherit)
 INHERIT_MECHS=(pipe socketpair eventfd memfd posix-sem-unnamed signal)
@@ -63,18 +61,7 @@ track_object() {
 }
 
 # bats-assert 2.1 has no assert_stderr.
-assert_stderr_has() {
-	[[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'; it was: ${stderr:-<empty>}"
-}
 
-# One usage error: exit 2, "usage:" on stderr, nothing on stdout. Plain
-# tests rather than assert_output: this runs dozens of times, and each
-# assert_output costs ~6 ms under bats's tracing.
-expect_usage() {
-	run -2 --separate-stderr "$P/$@"
-	assert_stderr_has "usage:"
-	[[ -z $output ]] || fail "$* printed on stdout: $output"
-}
 
 # FNV-1a 32 of $1, written here again: the SysV key is part of the contract.
 fnv1a32() {
@@ -157,40 +144,40 @@ teardown() {
 @test "every binary: no arguments, or an unknown mechanism or option, is a usage error" {
 	local b
 	for b in "${BINARIES[@]}"; do
-		expect_usage "$b"
+		expect_usage "$P/$b"
 	done
-	expect_usage probe-sysv nosuch get "$NAME"
-	expect_usage probe-posix msg get "$NAME" # msg is SysV's, not POSIX's
-	expect_usage probe-endpoint tcp get "$NAME"
-	expect_usage probe-inherit --entry fork nosuch 1
-	expect_usage probe-inherit --bogus pipe 1
-	expect_usage ipcns --bogus -- true
+	expect_usage "$P/probe-sysv" nosuch get "$NAME"
+	expect_usage "$P/probe-posix" msg get "$NAME" # msg is SysV's, not POSIX's
+	expect_usage "$P/probe-endpoint" tcp get "$NAME"
+	expect_usage "$P/probe-inherit" --entry fork nosuch 1
+	expect_usage "$P/probe-inherit" --bogus pipe 1
+	expect_usage "$P/ipcns" --bogus -- true
 }
 
 @test "named probes: an unknown verb, or missing or extra arguments, is a usage error" {
-	expect_usage probe-sysv sem fetch "$NAME"
-	expect_usage probe-sysv sem get
-	expect_usage probe-sysv sem get "$NAME" extra
-	expect_usage probe-sysv sem create "$NAME"
-	expect_usage probe-posix shm put "$NAME"
-	expect_usage probe-posix shm remove "$NAME" 1
-	expect_usage probe-endpoint fifo create "$BATS_TEST_TMPDIR/fifo"
-	expect_usage probe-endpoint -t 5
+	expect_usage "$P/probe-sysv" sem fetch "$NAME"
+	expect_usage "$P/probe-sysv" sem get
+	expect_usage "$P/probe-sysv" sem get "$NAME" extra
+	expect_usage "$P/probe-sysv" sem create "$NAME"
+	expect_usage "$P/probe-posix" shm put "$NAME"
+	expect_usage "$P/probe-posix" shm remove "$NAME" 1
+	expect_usage "$P/probe-endpoint" fifo create "$BATS_TEST_TMPDIR/fifo"
+	expect_usage "$P/probe-endpoint" -t 5
 }
 
 @test "named probes: a bad name is a usage error; 64 characters are fine" {
 	local long max
 	printf -v long 'n%064d' 0 # 65 characters
 	printf -v max 'n%063d' 0  # 64
-	expect_usage probe-sysv msg get ""
-	expect_usage probe-sysv msg get /
-	expect_usage probe-sysv msg get "$long"
-	expect_usage probe-sysv msg get ..
-	expect_usage probe-posix mq get a/b
-	expect_usage probe-posix mq get "$long"
-	expect_usage probe-endpoint unix-abstract get "$long"
-	expect_usage probe-endpoint fifo get relative/fifo
-	expect_usage probe-endpoint unix-path get "/$(printf '%0107d' 0)" # 108 bytes
+	expect_usage "$P/probe-sysv" msg get ""
+	expect_usage "$P/probe-sysv" msg get /
+	expect_usage "$P/probe-sysv" msg get "$long"
+	expect_usage "$P/probe-sysv" msg get ..
+	expect_usage "$P/probe-posix" mq get a/b
+	expect_usage "$P/probe-posix" mq get "$long"
+	expect_usage "$P/probe-endpoint" unix-abstract get "$long"
+	expect_usage "$P/probe-endpoint" fifo get relative/fifo
+	expect_usage "$P/probe-endpoint" unix-path get "/$(printf '%0107d' 0)" # 108 bytes
 	run -1 "$P/probe-sysv" msg get "$max"
 	run -1 "$P/probe-posix" mq get "$max"
 }
@@ -198,10 +185,10 @@ teardown() {
 @test "named probes: a bad value is a usage error" {
 	local v
 	for v in -1 32768 1e3 ""; do
-		expect_usage probe-sysv sem create "$NAME" "$v"
+		expect_usage "$P/probe-sysv" sem create "$NAME" "$v"
 	done
-	expect_usage probe-posix sem create "$NAME" 32768
-	expect_usage probe-endpoint unix-abstract create "$NAME" -1
+	expect_usage "$P/probe-posix" sem create "$NAME" 32768
+	expect_usage "$P/probe-endpoint" unix-abstract create "$NAME" -1
 	run -1 "$P/probe-sysv" sem get "$NAME" # and nothing was made
 	run -1 "$P/probe-posix" sem get "$NAME"
 }
@@ -209,12 +196,12 @@ teardown() {
 @test "every binary: a bad -t is a usage error" {
 	local t
 	for t in 0 3601 x; do
-		expect_usage probe-sysv -t "$t" sem get "$NAME"
-		expect_usage probe-inherit -t "$t" --entry fork pipe 1
-		expect_usage ipcns -t "$t" --entry fork -- true
+		expect_usage "$P/probe-sysv" -t "$t" sem get "$NAME"
+		expect_usage "$P/probe-inherit" -t "$t" --entry fork pipe 1
+		expect_usage "$P/ipcns" -t "$t" --entry fork -- true
 	done
-	expect_usage probe-posix -t 0 sem get "$NAME"
-	expect_usage probe-endpoint -t 3601 unix-abstract get "$NAME"
+	expect_usage "$P/probe-posix" -t 0 sem get "$NAME"
+	expect_usage "$P/probe-endpoint" -t 3601 unix-abstract get "$NAME"
 }
 
 @test "every binary: a malformed IPCNS_TIMEOUT is a usage error that says so" {
@@ -230,37 +217,37 @@ teardown() {
 }
 
 @test "probe-endpoint: a verb that does not apply is a usage error" {
-	expect_usage probe-endpoint fifo put "$BATS_TEST_TMPDIR/fifo" 1
-	expect_usage probe-endpoint unix-path put "$BATS_TEST_TMPDIR/sock" 1
-	expect_usage probe-endpoint unix-abstract remove "$NAME"
-	expect_usage probe-endpoint unix-abstract stat "$NAME"
+	expect_usage "$P/probe-endpoint" fifo put "$BATS_TEST_TMPDIR/fifo" 1
+	expect_usage "$P/probe-endpoint" unix-path put "$BATS_TEST_TMPDIR/sock" 1
+	expect_usage "$P/probe-endpoint" unix-abstract remove "$NAME"
+	expect_usage "$P/probe-endpoint" unix-abstract stat "$NAME"
 }
 
 @test "probe-inherit: usage errors" {
-	expect_usage probe-inherit --entry fork pipe
-	expect_usage probe-inherit --entry fork pipe 1 2
-	expect_usage probe-inherit --entry fork pipe 32768
-	expect_usage probe-inherit --entry nosuch pipe 1
-	expect_usage probe-inherit --entry setns pipe 1
-	expect_usage probe-inherit --join 1 pipe 1
-	expect_usage probe-inherit --entry fork --mnt pipe 1
+	expect_usage "$P/probe-inherit" --entry fork pipe
+	expect_usage "$P/probe-inherit" --entry fork pipe 1 2
+	expect_usage "$P/probe-inherit" --entry fork pipe 32768
+	expect_usage "$P/probe-inherit" --entry nosuch pipe 1
+	expect_usage "$P/probe-inherit" --entry setns pipe 1
+	expect_usage "$P/probe-inherit" --join 1 pipe 1
+	expect_usage "$P/probe-inherit" --entry fork --mnt pipe 1
 }
 
 @test "ipcns: usage errors" {
 	local pid
-	expect_usage ipcns --join "$$" --mnt -- true
-	expect_usage ipcns --join "$$" --entry clone -- true
-	expect_usage ipcns --entry setns -- true
-	expect_usage ipcns --entry fork --user -- true
-	expect_usage ipcns --hold -- true
-	expect_usage ipcns --hold --entry fork
-	expect_usage ipcns --lifetime 5 -- true
-	expect_usage ipcns --hold --lifetime 0
-	expect_usage ipcns --reap --hold
-	expect_usage ipcns true
-	expect_usage ipcns --
+	expect_usage "$P/ipcns" --join "$$" --mnt -- true
+	expect_usage "$P/ipcns" --join "$$" --entry clone -- true
+	expect_usage "$P/ipcns" --entry setns -- true
+	expect_usage "$P/ipcns" --entry fork --user -- true
+	expect_usage "$P/ipcns" --hold -- true
+	expect_usage "$P/ipcns" --hold --entry fork
+	expect_usage "$P/ipcns" --lifetime 5 -- true
+	expect_usage "$P/ipcns" --hold --lifetime 0
+	expect_usage "$P/ipcns" --reap --hold
+	expect_usage "$P/ipcns" true
+	expect_usage "$P/ipcns" --
 	for pid in 0 -1 abc 99999999999; do
-		expect_usage ipcns --join "$pid" -- true
+		expect_usage "$P/ipcns" --join "$pid" -- true
 	done
 }
 

@@ -635,32 +635,32 @@ static const struct {
 	struct ns_spec spec;
 	int rc;
 } spec_cases[] = {
-	{ { NS_ENTRY_FORK, 0, 0 }, PROBE_REACHED },
-	{ { NS_ENTRY_CLONE, 0, 0 }, PROBE_REACHED },
-	{ { NS_ENTRY_CLONE, ALL_WANT, 0 }, PROBE_REACHED },
-	{ { NS_ENTRY_CLONE3, NS_WANT_MNT, 0 }, PROBE_REACHED },
-	{ { NS_ENTRY_UNSHARE, NS_WANT_NET | NS_WANT_USER, 0 }, PROBE_REACHED },
-	{ { NS_ENTRY_SETNS, 0, 1234 }, PROBE_REACHED },
-	{ { NS_ENTRY_PIDFD, 0, 1234 }, PROBE_REACHED },
+	{ { .entry = NS_ENTRY_FORK, .want = 0, .target = 0 }, PROBE_REACHED },
+	{ { .entry = NS_ENTRY_CLONE, .want = 0, .target = 0 }, PROBE_REACHED },
+	{ { .entry = NS_ENTRY_CLONE, .want = ALL_WANT, .target = 0 }, PROBE_REACHED },
+	{ { .entry = NS_ENTRY_CLONE3, .want = NS_WANT_MNT, .target = 0 }, PROBE_REACHED },
+	{ { .entry = NS_ENTRY_UNSHARE, .want = NS_WANT_NET | NS_WANT_USER, .target = 0 }, PROBE_REACHED },
+	{ { .entry = NS_ENTRY_SETNS, .want = 0, .target = 1234 }, PROBE_REACHED },
+	{ { .entry = NS_ENTRY_PIDFD, .want = 0, .target = 1234 }, PROBE_REACHED },
 	/* --join without a join entry */
-	{ { NS_ENTRY_CLONE, 0, 1234 }, PROBE_USAGE },
-	{ { NS_ENTRY_CLONE3, 0, 1234 }, PROBE_USAGE },
-	{ { NS_ENTRY_UNSHARE, 0, 1234 }, PROBE_USAGE },
-	{ { NS_ENTRY_FORK, 0, 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_CLONE, .want = 0, .target = 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_CLONE3, .want = 0, .target = 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_UNSHARE, .want = 0, .target = 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_FORK, .want = 0, .target = 1234 }, PROBE_USAGE },
 	/* a join entry without --join */
-	{ { NS_ENTRY_SETNS, 0, 0 }, PROBE_USAGE },
-	{ { NS_ENTRY_PIDFD, 0, 0 }, PROBE_USAGE },
-	{ { NS_ENTRY_SETNS, NS_WANT_MNT, 0 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_SETNS, .want = 0, .target = 0 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_PIDFD, .want = 0, .target = 0 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_SETNS, .want = NS_WANT_MNT, .target = 0 }, PROBE_USAGE },
 	/* --join with new-namespace options */
-	{ { NS_ENTRY_SETNS, NS_WANT_MNT, 1234 }, PROBE_USAGE },
-	{ { NS_ENTRY_SETNS, NS_WANT_NET, 1234 }, PROBE_USAGE },
-	{ { NS_ENTRY_SETNS, NS_WANT_USER, 1234 }, PROBE_USAGE },
-	{ { NS_ENTRY_PIDFD, NS_WANT_MNT, 1234 }, PROBE_USAGE },
-	{ { NS_ENTRY_PIDFD, ALL_WANT, 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_SETNS, .want = NS_WANT_MNT, .target = 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_SETNS, .want = NS_WANT_NET, .target = 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_SETNS, .want = NS_WANT_USER, .target = 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_PIDFD, .want = NS_WANT_MNT, .target = 1234 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_PIDFD, .want = ALL_WANT, .target = 1234 }, PROBE_USAGE },
 	/* fork makes no namespace to add to */
-	{ { NS_ENTRY_FORK, NS_WANT_MNT, 0 }, PROBE_USAGE },
-	{ { NS_ENTRY_FORK, NS_WANT_NET, 0 }, PROBE_USAGE },
-	{ { NS_ENTRY_FORK, NS_WANT_USER, 0 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_FORK, .want = NS_WANT_MNT, .target = 0 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_FORK, .want = NS_WANT_NET, .target = 0 }, PROBE_USAGE },
+	{ { .entry = NS_ENTRY_FORK, .want = NS_WANT_USER, .target = 0 }, PROBE_USAGE },
 };
 
 START_TEST(test_check_spec_table)

@@ -203,8 +203,8 @@ function init_tables(    i, c) {
 	SEC_SCENS["lifetime"] = "held-by-nsfs-fd held-by-bind-mount destroyed-with-last-holder"
 	SEC_TEXT["lifetime"] = "Objects outlive the namespace's last process while an nsfs fd or a bind mount of /proc/PID/ns/ipc holds it, and are destroyed with the last holder (shown through the memory they free)."
 	SEC_TITLE["mqueuefs"] = "The mqueue filesystem"
-	SEC_SCENS["mqueuefs"] = "mount-before-unshare fresh-mount create-through-fs mount-in-userns"
-	SEC_TEXT["mqueuefs"] = "A mount of mqueue shows the IPC namespace of the task that mounted it, at mount time (old-ns after unshare); a fresh mount shows the new one; files made through it are queues; and whether mqueue can be mounted in a user namespace that owns the IPC namespace. All mounts are made in a private mount namespace."
+	SEC_SCENS["mqueuefs"] = "mount-before-unshare fresh-mount create-through-fs mount-in-userns mount-in-userns-host-ipc"
+	SEC_TEXT["mqueuefs"] = "A mount of mqueue shows the IPC namespace of the task that mounted it, at mount time (old-ns after unshare); a fresh mount shows the new one; files made through it are queues; and whether mqueue can be mounted in a user namespace that owns the IPC namespace (mount-in-userns) or one that does not (mount-in-userns-host-ipc). All mounts are made in a private mount namespace."
 	SEC_TITLE["ids"] = "IDs are not a side door"
 	SEC_SCENS["ids"] = "id-restart foreign-id proc-sysvipc"
 	SEC_TEXT["ids"] = "id-restart: the id of the first object made in a fresh namespace. foreign-id: the host's SysV ids, used by number from inside. proc-sysvipc: whether /proc/sysvipc inside lists only the namespace's own objects."
@@ -664,6 +664,8 @@ function write_sections(    k, nk, sec, i, scens, claimed) {
 }
 
 function write_section(title, text, scenarios,    s, ns, i, j, m, nm, seen, entry, one_entry, row, rule, cls, present, np) {
+	# A section's cells may come from other namespaces than the matrix's
+	# (a bind mount needs ipc+mnt): each (mechanism, scenario) keeps its own.
 	ns = split(scenarios, s, " ")
 	nm = 0
 	one_entry = ""
@@ -678,9 +680,11 @@ function write_section(title, text, scenarios,    s, ns, i, j, m, nm, seen, entr
 			np++
 		}
 		if (!(MECH[i] in seen)) {
-			seen[MECH[i]] = ns_class(NSS[i])
+			seen[MECH[i]]
 			m[++nm] = MECH[i]
 		}
+		if (!((MECH[i] SUBSEP SCEN[i]) in cls))
+			cls[MECH[i] SUBSEP SCEN[i]] = ns_class(NSS[i])
 		entry[ENTRY[i]]
 		one_entry = ENTRY[i]
 	}
@@ -705,10 +709,10 @@ function write_section(title, text, scenarios,    s, ns, i, j, m, nm, seen, entr
 	out(rule "|")
 	for (i = 1; i <= nm; i++) {
 		row = "| " mech_label(m[i])
-		cls = seen[m[i]]
 		for (j = 1; j <= ns; j++)
 			if (s[j] in present)
-				row = row " | " cell_summary(m[i] SUBSEP s[j] SUBSEP cls, one_entry)
+				row = row " | " ((m[i] SUBSEP s[j]) in cls ? \
+					cell_summary(m[i] SUBSEP s[j] SUBSEP cls[m[i] SUBSEP s[j]], one_entry) : "—")
 		out(row " |")
 	}
 }

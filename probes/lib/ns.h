@@ -32,6 +32,11 @@ struct ns_spec {
 	enum ns_entry entry;
 	unsigned want;  /* NS_WANT_* for a new namespace */
 	pid_t target;   /* for a join: whose namespaces to enter */
+	/* When the kernel says yes but the IPC namespace is not new, go on with
+	 * a warning instead of failing: only for callers that merely observe
+	 * (writing nothing, mounting nothing), so that such a kernel shows up as
+	 * "shared" cells. Mounts are refused regardless. */
+	bool observe_same_ipc;
 };
 
 typedef int (*ns_child_fn)(void *arg);

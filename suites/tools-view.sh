@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# The tools' view: the seed note's terminal session, as cells. On the host,
+# ipcmk makes a message queue, a semaphore set and a shared memory segment;
+# ipcs from another process lists them (the control); ipcs and lsipc in a new
+# IPC namespace do not; objects made in a held namespace are listed through
+# nsenter and not by plain ipcs; lsns lists the held namespace; ipcrm removes
+# the host's objects. Last, a namespace held only by a bind mount (unshare
+# --ipc=FILE, in a throwaway private mount namespace) keeps a segment for
+# nsenter --ipc=FILE.
+#
+# Prints a line a cell for scenario.sh --observe, tab-separated:
+#   OBSERVE mechanism scenario util-linux namespaces observed detail
+# Every tool call is bounded by timeout(1); the host's objects are removed and
+# the holder is killed on exit, whatever happens.
+set -u
+export LC_ALL=C # the tools' headings and error messages, in one language
+
+usage() {
+	cat <<'EOF'
+usage: tools-view.sh
+Measures what ipcmk, ipcs, lsipc, nsenter, lsns, ipcrm and unshare --ipc=FILE
+show across IPC namespaces and prints one OBSERVE line a cell (see
+scenario.sh --observe). Environment: IPCNS_PROBES, IPCNS_TIMEOUT, IPCNS_RUN_ID.
+exit: 0 measured (whatever was observed), 2 usage, 3 error
+EOF
+}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${IPCNS_PROBES:=$here/../build/probes}"
+: "${IPCNS_TIMEOUT:=10}"
+: "${IPCNS_RUN_ID:=$$}"
+export IPCNS_PROBES IPCNS_TIMEOUT
+VALUE=4242
+
+# As root, plain IPC namespaces; as anyone else, owned by a new user namespace.
+if [ "$(id -u)" = 0 ]; then
+	NS=ipc UNSHARE_OPTS=(--ipc) NSENTER_OPTS=(--ipc) HOLD_OPTS=() PRIVATE_MNT=()
+else
+	NS=ipc+user UNSHARE_OPTS=(--user --map-root-user --ipc)
+	NSENTER_OPTS=(--user --ipc --preserve-credentials) HOLD_OPTS=(--user)
+	PRIVATE_MNT=(--user --map-root-user)
+fi
+PRIVATE_MNT+=(--mount --propagation private)
+
+MECHS=(sysv-msg sysv-sem sysv-shm)
+declare -A KIND=([sysv-msg]=q [sysv-sem]=s [sysv-shm]=m) # ipcs and ipcrm letter
+declare -A MAKE=([sysv-msg]=-Q [sysv-sem]="-S 9" [sysv-shm]="-M 1024")
+declare -A HOST_ID=() HOST_KEY=() NS_ID=()
+WORK="" HOLDER="" CRITICAL="" PENDING=""
+
+t() { timeout -k 1 "$IPCNS_TIMEOUT" "$@"; }
+
+# observe MECH SCENARIO NAMESPACES OBSERVED DETAIL
+observe() {
+	printf 'OBSERVE\t%s\t%s\tutil-linux\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5//$'\t'/ }"
+}
+
+# capture CMD...: RC, OUT, and ERR (the first line of stderr).
+capture() {
+	RC=0
+	OUT=$("$@" 2>"$WORK/err") || RC=$?
+	ERR=""
+	IFS= read -r ERR <"$WORK/err"
+}
+
+# ipcs_rows [CMD...]: "KIND KEY ID" for every object that ipcs lists (run
+# through CMD, e.g. "unshare --ipc --"), in ROWS; false if ipcs failed.
+ipcs_rows() {
+	capture t "$@" ipcs
+	ROWS=$(awk '/Message Queues/ { k = "q" } /Shared Memory/ { k = "m" }
+		/Semaphore Arrays/ { k = "s" } $1 ~ /^0x/ { print k, $1, $2 }' <<<"$OUT")
+	[ "$RC" = 0 ] && [[ $OUT == *"Message Queues"* ]]
+}
+
+# lsipc_rows [CMD...]: the same rows, from lsipc --json.
+lsipc_rows() {
+	# shellcheck disable=SC2016 # expanded by that sh
+	capture t "$@" sh -c 'for k in q s m; do echo "$k"; lsipc -"$k" --json -o KEY,ID || exit; done'
+	ROWS=$(awk '/^[qsm]$/ { k = $0 } /"key":/ { gsub(/[",]/, "", $2); key = $2 }
+		/"id":/ { gsub(/[",]/, "", $2); print k, key, $2 }' <<<"$OUT")
+	[ "$RC" = 0 ]
+}
+
+# on_host ROWS MECH: do ROWS list the host's object of MECH?
+on_host() {
+	grep -qxF "${KIND[$2]} ${HOST_KEY[$2]} ${HOST_ID[$2]}" <<<"$1"
+}
+
+# key_of ROWS KIND ID: the key ROWS give for that id.
+key_of() {
+	awk -v k="$2" -v id="$3" '$1 == k && $3 == id { print $2 }' <<<"$1"
+}
+
+# Stopped for want of user namespaces (rootless): a skip, not a failure.
+refused() {
+	case $ERR in *"Operation not permitted"* | *"No space left"* | *"Invalid argument"*) return 0 ;; esac
+	return 1
+}
+
+# A signal while CMD makes something that cleanup must undo waits until
+# end_critical, when what was made is on record.
+critical() {
+	CRITICAL=1
+	"$@"
+}
+
+end_critical() {
+	CRITICAL=""
+	[ -z "$PENDING" ] || exit "$PENDING"
+}
+
+on_signal() {
+	if [ -n "$CRITICAL" ]; then PENDING=$1; else exit "$1"; fi
+}
+
+cleanup() {
+	local mech
+	for mech in "${!HOST_ID[@]}"; do
+		t ipcrm "-${KIND[$mech]}" "${HOST_ID[$mech]}" >/dev/null 2>&1
+	done
+	[ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null
+	[ -n "$WORK" ] && rm -rf "$WORK"
+}
+
+# The seed's three objects, on the host, and ipcs's rows for them (the
+# control of the cells to come) in HOST_IPCS. On failure SETUP says why.
+make_host_objects() {
+	local mech
+	for mech in "${MECHS[@]}"; do
+		# shellcheck disable=SC2086 # "-S 9": an option and its argument
+		critical capture t ipcmk ${MAKE[$mech]}
+		[[ $OUT =~ id:\ ([0-9]+)$ ]] && HOST_ID[$mech]=${BASH_REMATCH[1]} # removed on exit
+		end_critical
+		[ -n "${HOST_ID[$mech]:-}" ] || { SETUP="ipcmk ${MAKE[$mech]}: exit $RC: $ERR"; return 1; }
+	done
+	ipcs_rows || { SETUP="ipcs: exit $RC: $ERR"; return 1; }
+	HOST_IPCS=$ROWS
+	for mech in "${MECHS[@]}"; do
+		HOST_KEY[$mech]=$(key_of "$ROWS" "${KIND[$mech]}" "${HOST_ID[$mech]}")
+	done
+}
+
+# tool-ipcs-host: ipcs from another process, on the host: the control.
+ipcs_host() {
+	local mech
+	for mech in "${MECHS[@]}"; do
+		if [ -n "${HOST_KEY[$mech]}" ]; then
+			observe "$mech" tool-ipcs-host "$NS" shared "ipcs from another process lists id ${HOST_ID[$mech]} (key ${HOST_KEY[$mech]}), made by ipcmk ${MAKE[$mech]}"
+		else
+			observe "$mech" tool-ipcs-host "$NS" isolated "ipcs from another process does not list id ${HOST_ID[$mech]}, made by ipcmk ${MAKE[$mech]}"
+		fi
+	done
+}
+
+# isolation_cells SCENARIO TOOL CONTROL_ROWS: ROWS, from "unshare ... TOOL"
+# (exit RC), against the host's objects; CONTROL_ROWS are TOOL's rows on the
+# host, which must list them.
+isolation_cells() {
+	local scen=$1 tool=$2 control=$3 mech observed
+	for mech in "${MECHS[@]}"; do
+		if [ "$RC" != 0 ]; then
+			observed=""
+			refused && observed=skip
+			observe "$mech" "$scen" "$NS" "$observed" "unshare ${UNSHARE_OPTS[*]} $tool: exit $RC: $ERR"
+		elif ! on_host "$control" "$mech"; then
+			observe "$mech" "$scen" "$NS" "" "positive control failed: on the host, $tool does not list id ${HOST_ID[$mech]}"
+		elif on_host "$ROWS" "$mech"; then
+			observe "$mech" "$scen" "$NS" shared "unshare ${UNSHARE_OPTS[*]} $tool lists the host's id ${HOST_ID[$mech]} (key ${HOST_KEY[$mech]})"
+		else
+			observe "$mech" "$scen" "$NS" isolated "unshare ${UNSHARE_OPTS[*]} $tool does not list the host's id ${HOST_ID[$mech]} (key ${HOST_KEY[$mech]}); $tool on the host does"
+		fi
+	done
+}
+
+# tool-unshare-ipcs and tool-lsipc-ns.
+new_namespace_cells() {
+	local mech host_lsipc
+	ipcs_rows unshare "${UNSHARE_OPTS[@]}" --
+	isolation_cells tool-unshare-ipcs ipcs "$HOST_IPCS"
+	if ! command -v lsipc >/dev/null; then
+		for mech in "${MECHS[@]}"; do
+			observe "$mech" tool-lsipc-ns "$NS" skip "util-linux lsipc is not installed"
+		done
+		return
+	fi
+	lsipc_rows
+	host_lsipc=$ROWS
+	lsipc_rows unshare "${UNSHARE_OPTS[@]}" --
+	isolation_cells tool-lsipc-ns "lsipc --json" "$host_lsipc"
+}
+
+# A new namespace kept alive, its pid in HOLDER. On failure WHY says why:
+# "skip REASON" or "- REASON".
+hold() {
+	[ -n "$HOLDER" ] && return
+	critical capture t "$IPCNS_PROBES/ipcns" "${HOLD_OPTS[@]}" --hold
+	if [ "$RC" = 0 ] && [[ $OUT =~ ^[1-9][0-9]*$ ]]; then
+		HOLDER=$OUT
+		end_critical
+		return
+	fi
+	end_critical
+	[ "$RC" = 4 ] && WHY="skip ipcns --hold: $ERR" || WHY="- ipcns --hold: exit $RC: $ERR"
+	return 1
+}
+
+# The seed's three objects, made in the held namespace through nsenter;
+# NS_ID gets their ids. On failure WHY says why.
+hold_and_make() {
+	command -v nsenter >/dev/null || { WHY="skip util-linux nsenter is not installed"; return 1; }
+	hold || return 1
+	capture t nsenter --target "$HOLDER" "${NSENTER_OPTS[@]}" -- \
+		sh -c 'ipcmk -Q && ipcmk -S 9 && ipcmk -M 1024'
+	[ "$RC" = 0 ] || { WHY="- nsenter ipcmk: exit $RC: $ERR"; return 1; }
+	# "Message queue id: 0", "Semaphore id: 0", "Shared memory id: 0"
+	[[ $OUT =~ queue\ id:\ ([0-9]+) ]] && NS_ID[sysv-msg]=${BASH_REMATCH[1]}
+	[[ $OUT =~ Semaphore\ id:\ ([0-9]+) ]] && NS_ID[sysv-sem]=${BASH_REMATCH[1]}
+	[[ $OUT =~ memory\ id:\ ([0-9]+) ]] && NS_ID[sysv-shm]=${BASH_REMATCH[1]}
+}
+
+# tool-nsenter: nsenter ipcs lists what was made in the held namespace; plain
+# ipcs on the host must not, or the join proves nothing.
+nsenter_cells() {
+	local mech key inside host
+	if ! hold_and_make; then
+		for mech in "${MECHS[@]}"; do
+			observe "$mech" tool-nsenter "$NS" "$([ "${WHY%% *}" = skip ] && echo skip)" "${WHY#* }"
+		done
+		return
+	fi
+	ipcs_rows nsenter --target "$HOLDER" "${NSENTER_OPTS[@]}" -- || WHY="nsenter ipcs: exit $RC: $ERR"
+	inside=$ROWS
+	ipcs_rows || WHY="ipcs: exit $RC: $ERR"
+	host=$ROWS
+	for mech in "${MECHS[@]}"; do
+		key=$(key_of "$inside" "${KIND[$mech]}" "${NS_ID[$mech]:-none}")
+		if [ -n "${WHY:-}" ]; then
+			observe "$mech" tool-nsenter "$NS" "" "$WHY"
+		elif [ -z "$key" ]; then
+			observe "$mech" tool-nsenter "$NS" isolated "nsenter --target HOLDER ipcs does not list id ${NS_ID[$mech]:-?}, made there by ipcmk ${MAKE[$mech]}"
+		elif grep -qxF "${KIND[$mech]} $key ${NS_ID[$mech]}" <<<"$host"; then
+			observe "$mech" tool-nsenter "$NS" "" "control failed: plain ipcs on the host lists id ${NS_ID[$mech]} (key $key) too"
+		else
+			observe "$mech" tool-nsenter "$NS" shared "nsenter --target HOLDER ipcs lists id ${NS_ID[$mech]} (key $key), made there by ipcmk ${MAKE[$mech]}; plain ipcs does not"
+		fi
+	done
+}
+
+# tool-lsns: the held namespace's inode among those lsns -t ipc lists; the
+# control is our own IPC namespace, which it must list too.
+lsns_cell() {
+	local held mine
+	if ! command -v lsns >/dev/null; then
+		observe ipc-ns tool-lsns "$NS" skip "util-linux lsns is not installed"
+		return
+	fi
+	if ! hold; then
+		observe ipc-ns tool-lsns "$NS" "$([ "${WHY%% *}" = skip ] && echo skip)" "${WHY#* }"
+		return
+	fi
+	held=$(stat -L -c %i "/proc/$HOLDER/ns/ipc") mine=$(stat -L -c %i /proc/self/ns/ipc)
+	capture t lsns -t ipc -n -o NS
+	if ! grep -qxF "$mine" <<<"${OUT// /}"; then
+		observe ipc-ns tool-lsns "$NS" "" "positive control failed: lsns -t ipc (exit $RC) does not list our own namespace $mine: $ERR"
+	elif grep -qxF "$held" <<<"${OUT// /}"; then
+		observe ipc-ns tool-lsns "$NS" listed "lsns -t ipc lists the held namespace $held (and ours, $mine)"
+	else
+		observe ipc-ns tool-lsns "$NS" missing "lsns -t ipc lists ours, $mine, but not the held namespace $held"
+	fi
+}
+
+# tool-ipcrm: one ipcrm for the three, then ipcs must not list them.
+ipcrm_cells() {
+	local mech args=() rm_rc rm_err
+	for mech in "${MECHS[@]}"; do args+=("-${KIND[$mech]}" "${HOST_ID[$mech]}"); done
+	capture t ipcrm "${args[@]}"
+	rm_rc=$RC rm_err=$ERR
+	ipcs_rows || ROWS=failed
+	for mech in "${MECHS[@]}"; do
+		if [ "$ROWS" = failed ]; then
+			observe "$mech" tool-ipcrm "$NS" "" "ipcs after ipcrm: exit $RC: $ERR"
+		elif ! on_host "$HOST_IPCS" "$mech"; then
+			observe "$mech" tool-ipcrm "$NS" "" "positive control failed: ipcs did not list id ${HOST_ID[$mech]} before"
+		elif on_host "$ROWS" "$mech"; then
+			observe "$mech" tool-ipcrm "$NS" kept "after ipcrm (exit $rm_rc: $rm_err) ipcs still lists id ${HOST_ID[$mech]}"
+		else
+			observe "$mech" tool-ipcrm "$NS" removed "after ipcrm ${args[*]}, ipcs no longer lists id ${HOST_ID[$mech]}"
+			unset "HOST_ID[$mech]"
+		fi
+	done
+}
+
+# held-by-bind-mount: this script again, in a throwaway private mount
+# namespace, where unshare --ipc=FILE may bind-mount the namespace.
+bind_mount_cell() {
+	local ns=$NS+mnt
+	if ! command -v nsenter >/dev/null; then
+		observe sysv-shm held-by-bind-mount "$ns" skip "util-linux nsenter is not installed"
+		return
+	fi
+	capture t unshare "${PRIVATE_MNT[@]}" -- bash "${BASH_SOURCE[0]}" --inside-mount-ns \
+		"$WORK/ipc-ns" "ipcns-$IPCNS_RUN_ID-$$-bind" "$ns"
+	if [ "$RC" = 0 ] && [ -n "$OUT" ]; then
+		echo "$OUT"
+	elif refused; then
+		observe sysv-shm held-by-bind-mount "$ns" skip "unshare ${PRIVATE_MNT[*]}: $ERR"
+	else
+		observe sysv-shm held-by-bind-mount "$ns" "" "unshare ${PRIVATE_MNT[*]}: exit $RC: $ERR"
+	fi
+}
+
+# In the throwaway mount namespace: a segment made in the namespace of
+# unshare --ipc=FILE, which only FILE's bind mount holds once unshare has
+# exited; then looked for through nsenter --ipc=FILE. The namespace outside
+# must not have the name, or the cell proves nothing.
+inside_mount_ns() {
+	local file=$1 name=$2 ns=$3 probe=$IPCNS_PROBES/probe-sysv got out err
+	WORK=$(mktemp -d "${file%/*}/inside.XXXXXX") || exit 3 # removed with the outer one
+	: >"$file"
+	# shellcheck disable=SC2016 # expanded by that sh
+	capture t unshare --ipc="$file" -- sh -c '"$1" shm create "$2" "$3" && "$1" shm get "$2"' \
+		sh "$probe" "$name" "$VALUE"
+	if [ "$RC" != 0 ] || [ "$OUT" != "$VALUE" ]; then
+		if [ "$RC" != 0 ] && [ "$(id -u)" != 0 ] && refused; then
+			observe sysv-shm held-by-bind-mount "$ns" skip "bind-mounting a namespace needs root here: unshare --ipc=FILE: $ERR"
+		else
+			observe sysv-shm held-by-bind-mount "$ns" "" "positive control failed: in unshare --ipc=FILE: exit $RC, read '$OUT': $ERR"
+		fi
+		return
+	fi
+	capture t nsenter --ipc="$file" -- "$probe" shm get "$name"
+	got=$RC out=$OUT err=$ERR
+	capture t "$probe" shm get "$name"
+	if [ "$RC" != 1 ]; then
+		observe sysv-shm held-by-bind-mount "$ns" "" "control failed: outside, probe-sysv shm get $name exits $RC, not 1 (absent)"
+	elif [ "$got" = 0 ] && [ "$out" = "$VALUE" ]; then
+		observe sysv-shm held-by-bind-mount "$ns" survives "unshare --ipc=FILE has exited; nsenter --ipc=FILE reads $VALUE from the segment made there"
+	elif [ "$got" = 1 ]; then
+		observe sysv-shm held-by-bind-mount "$ns" gone "unshare --ipc=FILE has exited; nsenter --ipc=FILE: $err"
+	else
+		observe sysv-shm held-by-bind-mount "$ns" "" "nsenter --ipc=FILE: exit $got, read '$out': $err"
+	fi
+	umount "$file" 2>/dev/null # the namespace goes with it, or with this mount namespace
+}
+
+main() {
+	local mech scen tool
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-tools.XXXXXX") || exit 3
+	trap cleanup EXIT
+	trap 'on_signal 130' INT
+	trap 'on_signal 143' TERM
+	trap 'on_signal 129' HUP
+	SETUP="" WHY=""
+	for tool in ipcmk ipcs ipcrm; do
+		command -v "$tool" >/dev/null || SETUP="util-linux $tool is not installed"
+	done
+	if [ -n "$SETUP" ] || ! make_host_objects; then
+		for mech in "${MECHS[@]}"; do
+			for scen in tool-ipcs-host tool-unshare-ipcs tool-lsipc-ns tool-nsenter tool-ipcrm; do
+				observe "$mech" "$scen" "$NS" "$([[ $SETUP == *"not installed" ]] && echo skip)" "$SETUP"
+			done
+		done
+	else
+		ipcs_host
+		new_namespace_cells
+		nsenter_cells
+		ipcrm_cells
+	fi
+	lsns_cell
+	bind_mount_cell
+}
+
+case $#:${1:-} in
+	0:) main ;;
+	1:-h | 1:--help) usage ;;
+	4:--inside-mount-ns) inside_mount_ns "$2" "$3" "$4" ;;
+	*) echo "tools-view.sh: no arguments expected" >&2; usage >&2; exit 2 ;;
+esac

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# Kernels that lack a feature or fake one (a seccomp filter: tests/fake-kernel.c)
+# and probes that hang or crash. The suite must skip honestly, or fail with a
+# reason, and never pass what it did not measure.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${IPCNS_SRC:=$BATS_TEST_DIRNAME/..}"
+: "${IPCNS_BUILD:=$IPCNS_SRC/build}"
+: "${FAKE_KERNEL:=$IPCNS_BUILD/tests/fake-kernel}"
+
+setup() {
+	command -v jq >/dev/null || skip "jq is not installed"
+	[ -x "$FAKE_KERNEL" ] || skip "fake-kernel is not built"
+	[ "$(id -u)" = 0 ] || skip "the suite's faults are measured as root"
+	OUT=$BATS_TEST_TMPDIR/out
+}
+
+suite() {
+	"$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" --output "$OUT" "$@"
+}
+
+# verdicts: "VERDICT OBSERVED" of every cell, sorted and counted.
+verdicts() {
+	jq -r '.cells[] | "\(.verdict) \(.observed)"' "$OUT/results.json" | sort | uniq -c | awk '{ $1 = $1; print }'
+}
+
+@test "a kernel without IPC namespaces: every cell is skipped with the reason, exit 5" {
+	run -5 "$FAKE_KERNEL" --no-ipcns -- "$IPCNS_SRC/run-tests.sh" --no-install \
+		--build "$IPCNS_BUILD" --output "$OUT" --filter 'sysv-msg|pipe'
+	run -0 verdicts
+	assert_output --regexp '^[0-9]+ skip null$'
+	run -0 jq -r '[.cells[].detail] | unique | .[]' "$OUT/results.json"
+	assert_output --partial "EINVAL"
+	assert_output --partial "does not offer it"
+}
+
+@test "a kernel whose unshare says yes but makes no namespace fails, its cells marked shared" {
+	run -1 "$FAKE_KERNEL" --fake-unshare -- "$IPCNS_SRC/run-tests.sh" --no-install \
+		--build "$IPCNS_BUILD" --output "$OUT" --filter 'sysv-msg: host to'
+	run -0 jq -r '.cells[] | "\(.entry) \(.verdict) \(.observed)"' "$OUT/results.json"
+	assert_line "unshare fail shared"
+	assert_line "util-linux fail shared"
+	assert_line "clone skip null"
+	assert_line "clone3 skip null"
+}
+
+@test "a kernel without POSIX message queues: posix-mq is skipped (ENOSYS), the rest measured" {
+	run -0 "$FAKE_KERNEL" --no-mqueue -- "$IPCNS_SRC/run-tests.sh" --no-install \
+		--build "$IPCNS_BUILD" --output "$OUT" --filter '(posix-mq|sysv-sem): host to'
+	run -0 jq -r '.cells[] | "\(.mechanism) \(.verdict)"' "$OUT/results.json"
+	assert_output --partial "posix-mq skip"
+	assert_output --partial "sysv-sem pass"
+	refute_output --partial "posix-mq pass"
+	run -0 jq -r '.cells[] | select(.mechanism == "posix-mq") | .detail' "$OUT/results.json"
+	assert_output --partial "ENOSYS"
+}
+
+@test "an ordinary user without user namespaces: cells skip, naming the reason, exit 5" {
+	local shared
+	shared=$(mktemp -d /tmp/ipcns-faults.XXXXXX)
+	chown 65534 "$shared"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$FAKE_KERNEL" --no-userns -- \
+		env TMPDIR=/tmp "$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" \
+		--output "$shared" --filter 'sysv-msg: host to'
+	local rc=$status
+	run -0 jq -r '.cells[] | "\(.verdict) \(.detail)"' "$shared/results.json"
+	rm -rf "$shared"
+	assert_equal "$rc" 5
+	refute_output --partial "pass "
+	assert_output --partial "CAP_SYS_ADMIN"
+}
+
+@test "a probe that hangs or crashes is a failed cell with its reason; the run goes on" {
+	local probes=$BATS_TEST_TMPDIR/probes
+	cp -r "$IPCNS_BUILD/probes" "$probes"
+	printf '#!/bin/sh\nexec sleep 1000\n' >"$probes/probe-sysv"
+	printf '#!/bin/sh\nkill -SEGV $$\n' >"$probes/probe-posix"
+	chmod +x "$probes/probe-sysv" "$probes/probe-posix"
+	run -1 env IPCNS_PROBES="$probes" IPCNS_TIMEOUT=1 "$IPCNS_SRC/run-tests.sh" --no-install \
+		--build "$IPCNS_BUILD" --output "$OUT" --filter '(sysv-msg|posix-mq): host to|^pipe'
+	run -0 jq -r '.cells[] | "\(.mechanism) \(.verdict) \(.detail)"' "$OUT/results.json"
+	assert_line --regexp '^sysv-msg fail create at host: exit 124'
+	assert_line --regexp '^posix-mq fail create at host: exit 139'
+	assert_line --regexp '^pipe pass'
+}
