@@ -19,6 +19,8 @@ usage() {
 	cat <<'EOF'
 usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--no-install]
        ./run-tests.sh --self-test [--build DIR] [--no-install]
+       ./run-tests.sh --kernel BZIMAGE [--modules DIR] [--output DIR] [--filter REGEX]
+       ./run-tests.sh --compare RESULTS.json... [--output FILE]
 Measures which IPC mechanisms a new IPC namespace isolates on this kernel and
 records it. Installs missing packages when run as root (--no-install: only
 say what is missing).
@@ -28,6 +30,9 @@ say what is missing).
                  $TMPDIR/ipcns-build-UID-HASH when the tree is read-only)
   --filter REGEX run only the tests whose names match
   --self-test    run the project's own tests (meson test) instead
+  --kernel       boot that kernel in QEMU and run the suite there (tools/vm-run.sh)
+  --compare      merge results.json files of several runs into one table
+                 (tools/compare.sh)
 Environment (for testing the suite itself): IPCNS_FIXTURES, a directory of
 other expectations; IPCNS_PROBES, a directory of other probes; IPCNS_TIMEOUT,
 the bound on every probe call (default 10 s).
@@ -38,6 +43,15 @@ EOF
 }
 
 say() { printf 'run-tests: %s\n' "$*" >&2; }
+
+# Two other jobs have their own scripts: booting a kernel under test in a VM
+# (which runs this script inside), and merging records of several runs.
+for arg; do
+	case $arg in
+		--kernel) exec "$src/tools/vm-run.sh" "$@" ;;
+		--compare) exec "$src/tools/compare.sh" "$@" ;;
+	esac
+done
 die() { say "$2"; exit "$1"; }
 
 output="" build="" filter="" self_test="" install=1
