@@ -132,6 +132,7 @@ fi
 probes=${IPCNS_PROBES:-$build/probes}
 run_id=$(date +%s)-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-run.XXXXXX") || die 3 "cannot make a temporary directory"
+echo $$ >"$work/owner"
 mkdir "$work/tmp"
 : >"$work/cells.tsv"
 : >"$work/names"
@@ -158,8 +159,9 @@ bounded() {
 	timeout -k 1 "${IPCNS_TIMEOUT:-10}" "$@"
 }
 
-# Every object this run made on the host, as the scenarios logged it before
-# making it: whatever still answers a probe has leaked. Remove it, count it.
+# sweep NAMES: every object a run made on the host, as its scenarios logged
+# it before making it: whatever still answers a probe has leaked. Remove it,
+# say so.
 sweep() {
 	local mech name probe
 	while read -r mech name; do
@@ -171,7 +173,29 @@ sweep() {
 		bounded "${probe[@]}" get "$name" >/dev/null 2>&1 || continue
 		echo "leaked $mech $name (removed now)"
 		bounded "${probe[@]}" remove "$name" >/dev/null 2>&1
-	done <"$work/names"
+	done <"$1"
+}
+
+# A run killed outright (SIGKILL: no trap runs) leaves its directory behind,
+# with the names it logged. The next run clears what such a run left: what
+# it made on the host, then the directory. Live runs are left alone, and so
+# is a directory too young to have its owner written yet.
+sweep_stale() {
+	local dir owner n
+	for dir in "${TMPDIR:-/tmp}"/ipcns-run.*; do
+		if [ ! -d "$dir" ] || [ ! -O "$dir" ] || [ "$dir" = "$work" ]; then
+			continue
+		fi
+		owner=$(cat "$dir/owner" 2>/dev/null)
+		if [ -n "$owner" ]; then
+			kill -0 "$owner" 2>/dev/null && continue
+		elif [ -z "$(find "$dir" -maxdepth 0 -mmin +1)" ]; then
+			continue
+		fi
+		n=$( { [ -f "$dir/names" ] && sweep "$dir/names"; } | grep -c '^leaked')
+		echo "cleared the directory of a run killed earlier ($dir): $n object(s) it left on the host removed"
+		rm -rf "$dir"
+	done
 }
 
 # The key, as /proc/sysvipc prints it (signed decimal), of each logged name.
@@ -187,6 +211,7 @@ our_keys() {
 	done <"$work/names"
 }
 
+sweep_stale >>"$work/notes"
 snapshot | sort >"$work/before"
 start=$(date +%s.%N)
 
@@ -217,7 +242,7 @@ while kill -0 "$suite_pid" 2>/dev/null; do # a signal cut the wait short
 done
 end=$(date +%s.%N)
 
-sweep >>"$work/notes"
+sweep "$work/names" >>"$work/notes"
 snapshot | sort >"$work/after"
 our_keys >"$work/ours"
 leaks=$(grep -c '^leaked' "$work/notes")

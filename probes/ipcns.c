@@ -30,7 +30,9 @@ static const char usage_text[] =
 	"  -t          bound on the setup and on COMMAND, 1..3600 s (default 10,\n"
 	"              or IPCNS_TIMEOUT); COMMAND is killed when it runs over\n"
 	"  --reap      adopt every orphaned descendant (holders, servers) and end\n"
-	"              them all when COMMAND ends, so nothing outlives a run\n"
+	"              them all when COMMAND ends, so nothing outlives a run; a\n"
+	"              SIGTERM, SIGINT or SIGHUP, or the death of our parent, is\n"
+	"              passed to COMMAND's process group as SIGTERM first\n"
 	"exit: COMMAND's status, or 2 usage, 3 error, 4 unsupported, 5 timeout\n";
 
 static int usage(FILE *out, int code)
@@ -40,6 +42,7 @@ static int usage(FILE *out, int code)
 }
 
 static pid_t launcher, command;
+static bool reaping;
 
 static int run_command(void *arg)
 {
@@ -49,6 +52,10 @@ static int run_command(void *arg)
 	 * the exception: they are meant to outlive it). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != launcher)
 		return probe_fail(PROBE_ERROR, "the launcher is gone");
+	/* Under --reap the command leads a process group of its own, so that a
+	 * request to stop reaches all of it (scenarios clean up on SIGTERM). */
+	if (reaping && setpgid(0, 0))
+		return probe_fail_errno(PROBE_ERROR, errno, "setpgid");
 	execvp(argv[0], argv);
 	return probe_fail_errno(PROBE_ERROR, errno, "cannot run '%s'", argv[0]);
 }
@@ -69,12 +76,12 @@ static int hold(void *arg)
 	hold_forever(*(unsigned *)arg);
 }
 
-/* As subreaper, a request to stop is passed on to the command, which then
- * ends as it sees fit; what it leaves behind is ended below. */
+/* As subreaper, a request to stop is passed on to the command's process
+ * group, which then ends as it sees fit; what it leaves is ended below. */
 static void forward(int sig)
 {
 	if (command > 0)
-		kill(command, sig);
+		kill(-command, sig);
 }
 
 /* The pids whose parent is us: the orphans we adopted as subreaper. */
@@ -198,6 +205,13 @@ int main(int argc, char **argv)
 		return probe_fail_errno(PROBE_ERROR, errno, "PR_SET_CHILD_SUBREAPER");
 	if (reap) {
 		struct sigaction sa = { .sa_handler = forward };
+		pid_t parent = getppid();
+
+		/* Even a SIGKILLed caller (run-tests.sh) stops the suite in order:
+		 * its death reaches us as SIGTERM, which we pass on. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+			return probe_fail(PROBE_ERROR, "--reap: the caller is gone");
+		reaping = true;
 
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGTERM, &sa, NULL);

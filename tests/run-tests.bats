@@ -156,3 +156,29 @@ teardown() {
 	assert [ -x "$(echo "$BATS_TEST_TMPDIR"/ipcns-build-0-*/probes/ipcns)" ]
 	assert [ -s "$BATS_TEST_TMPDIR/out/results.json" ]
 }
+
+@test "a run killed by SIGKILL half way: its suite stops in order, the next run clears the rest" {
+	local tap=$BATS_TEST_TMPDIR/tap line seen=0 stale
+	export TMPDIR=$BATS_TEST_TMPDIR/t
+	mkdir "$TMPDIR" && mkfifo "$tap"
+	"$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" --output "$BATS_TEST_TMPDIR/out" \
+		>"$tap" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	local pid=$!
+	exec 4<"$tap"
+	while [ "$seen" -lt 10 ] && IFS= read -r -t 60 line <&4; do
+		case $line in ok* | "not ok"*) seen=$((seen + 1)) ;; esac
+	done
+	assert_equal "$seen" 10
+	kill -KILL "$pid"
+	# The suite learns of it (the reaper's parent-death signal) and stops; the
+	# FIFO closes once the last of it is gone.
+	timeout 60 cat <&4 >/dev/null
+	exec 4<&-
+	wait "$pid" || true
+	assert_equal "$(host_state)" "$BEFORE"
+	stale=$(echo "$TMPDIR"/ipcns-run.*)
+	assert [ -f "$stale/owner" ]
+	run -0 "$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" --output "$BATS_TEST_TMPDIR/out2" --filter '^pipe'
+	assert_output --partial "cleared the directory of a run killed earlier ($stale)"
+	assert [ ! -e "$stale" ]
+}
