@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # status, output, stderr: set by Bats' run
 # The Bats side of the suites: a test measures cells with scenario.sh and its
 # outcome follows from theirs. Everything else lives in scenario.sh.
 

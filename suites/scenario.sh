@@ -399,6 +399,7 @@ entries_for() {
 		[ -z "$e" ] && [ "${#ENTRIES[@]}" -gt 0 ] && return 0
 		case ,$all, in *,"$e",*) ;; *)
 			echo "scenario.sh: '$e' is not an entry point for $SCEN (one of $all)" >&2
+			usage >&2
 			return 2 ;;
 		esac
 	done
@@ -454,7 +455,7 @@ main() {
 	shift
 	case $mech in
 		pipe | socketpair | eventfd | memfd | posix-sem-unnamed | signal) ;;
-		*) probe_cmd "$mech" || { echo "scenario.sh: unknown mechanism '$mech'" >&2; return 2; } ;;
+		*) probe_cmd "$mech" || { echo "scenario.sh: unknown mechanism '$mech'" >&2; usage >&2; return 2; } ;;
 	esac
 	for spec; do
 		entries_for "$spec" || return 2

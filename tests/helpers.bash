@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # status, output, stderr: set by Bats' run
 # What the project's own Bats tests share.
 
 bats_require_minimum_version 1.5.0

@@ -10,7 +10,7 @@ case $runs in
 	'' | *[!0-9]*) echo "usage: tools/bench.sh [RUNS]   (RUNS: 1..50)" >&2; exit 2 ;;
 esac
 if [ "$runs" -lt 1 ] || [ "$runs" -gt 50 ]; then
-	echo "bench: RUNS must be 1..50" >&2
+	echo "usage: tools/bench.sh [RUNS]   (RUNS: 1..50)" >&2
 	exit 2
 fi
 
