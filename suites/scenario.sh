@@ -413,12 +413,14 @@ entries_for() {
 observe() {
 	local tag mech scen entry ns observed detail n=0
 	capture at host "$@"
-	while IFS=$'\t' read -r tag mech scen entry ns observed detail; do
+	# Tabs are whitespace to read, and would merge an empty observed value
+	# with its neighbour: split on a separator that is not.
+	while IFS=$'\x1f' read -r tag mech scen entry ns observed detail; do
 		[ "$tag" = OBSERVE ] || continue
 		n=$((n + 1))
 		NS=$ns OBSERVED=$observed DETAIL=${detail//$'\t'/ }
 		cell "$mech" "$scen" "$entry"
-	done <<<"$OUT"
+	done <<<"${OUT//$'\t'/$'\x1f'}"
 	if [ "$RC" != 0 ] || [ "$n" = 0 ]; then
 		NS=- OBSERVED="" DETAIL="${1##*/} exited $RC after $n observations: $ERR"
 		cell "${1##*/}" "${2:-}" -

@@ -253,7 +253,9 @@ static int fresh_mounts(const struct ctx *c)
 		return probe_fail(PROBE_ERROR, "refusing to mount: the mount namespace is "
 				  "not new (mnt inode %lu)", mnt);
 	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL)) /* "none": valgrind wants a string */
-		return probe_fail_errno(PROBE_ERROR, errno, "making / private");
+		return probe_fail_errno(errno == EINVAL ? PROBE_UNSUPPORTED : PROBE_ERROR, errno,
+					"making / private%s", errno == EINVAL ?
+					" (/ is not a mount point: a chroot?)" : "");
 	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"))
 		return probe_fail_errno(PROBE_ERROR, errno, "mount tmpfs on /dev/shm");
 	/* Making /dev/mqueue would write into the host's /dev: only where it is. */
