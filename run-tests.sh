@@ -4,7 +4,10 @@
 # when the kernel deviates from fixtures/expected.tsv or the run leaks.
 set -u
 
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+# Installed (meson install), the probes are elsewhere and already built.
+installed_probes=""
+[ -f "$src/probes-dir" ] && [ ! -f "$src/meson.build" ] && installed_probes=$(cat "$src/probes-dir")
 
 # Started from inside another Bats run (a CI's, or our own tests), the suite
 # must not inherit that run's state, nor its PATH entry for Bats' internals
@@ -85,19 +88,28 @@ writable() { [ -w "$1" ] && [ -d "$1" ]; }
 
 # Dependencies, then the probes: built once per build directory, under a lock
 # so that concurrent runs share one build.
-deps=("$([ -n "$self_test" ] && echo test || echo run)")
-[ -z "$install" ] && deps=(--check "${deps[@]}")
-"$src/tools/deps.sh" "${deps[@]}" || die 3 "missing dependencies (see above)"
+if [ -n "$installed_probes" ]; then
+	[ -z "$self_test" ] || die 2 "--self-test runs in the source tree, not in an install"
+	[ -x "$installed_probes/ipcns" ] || die 3 "no probes in $installed_probes"
+	command -v bats >/dev/null || die 3 "bats is not installed"
+else
+	deps=("$([ -n "$self_test" ] && echo test || echo run)")
+	[ -z "$install" ] && deps=(--check "${deps[@]}")
+	"$src/tools/deps.sh" "${deps[@]}" || die 3 "missing dependencies (see above)"
+fi
 top_record=""
 if [ -z "$self_test" ]; then
 	if [ -z "$output" ]; then
+		[ -z "$installed_probes" ] || die 2 "installed, the record needs a place: pass --output DIR"
 		writable "$src" || die 2 "the source tree is read-only: pass --output DIR"
 		output=$src/results top_record=1
 	fi
 	mkdir -p "$output" 2>/dev/null
 	writable "$output" || die 3 "cannot write to $output"
 fi
-if [ -z "$build" ]; then
+if [ -n "$installed_probes" ]; then
+	build=$installed_probes
+elif [ -z "$build" ]; then
 	# Outside a read-only tree: one build a user and source tree.
 	if writable "$src"; then
 		build=$src/build
@@ -106,7 +118,9 @@ if [ -z "$build" ]; then
 	fi
 fi
 mkdir -p "$build" 2>/dev/null
-if writable "$build"; then
+if [ -n "$installed_probes" ]; then
+	: # nothing to build
+elif writable "$build"; then
 	(
 		flock -w 600 9 || die 3 "timed out waiting for the lock on $build"
 		if [ ! -f "$build/build.ninja" ]; then
@@ -129,7 +143,7 @@ if [ -n "$self_test" ]; then
 	exit "$rc"
 fi
 
-probes=${IPCNS_PROBES:-$build/probes}
+probes=${IPCNS_PROBES:-${installed_probes:-$build/probes}}
 run_id=$(date +%s)-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-run.XXXXXX") || die 3 "cannot make a temporary directory"
 echo $$ >"$work/owner"
