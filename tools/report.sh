@@ -189,7 +189,7 @@ function init_tables(    i, c) {
 	# What a namespace carries besides objects: a section each, its
 	# scenarios as columns. Cells of a scenario in none of these still show,
 	# under "Other measurements".
-	SECTIONS = "sysctl semundo handles lifetime mqueuefs ids tools identity"
+	SECTIONS = "sysctl semundo handles lifetime mqueuefs ids tools identity limits"
 	SEC_TITLE["sysctl"] = "Per-namespace sysctls"
 	SEC_SCENS["sysctl"] = "new-ns-default child-write-hidden parent-write-hidden fd-bound rootless-write"
 	SEC_TEXT["sysctl"] = "Each IPC sysctl in a namespace the suite made (the host's are never written). new-ns-default: the value a namespace made from one holding another value starts with (expected: the compile-time default, not the parent's). child-write-hidden / parent-write-hidden: a write on one side is isolated from the other. fd-bound: an fd opened before unshare reads the old namespace (old-ns) or the new (new-ns). rootless-write: whether root of a user namespace owning the IPC namespace may write it."
@@ -211,6 +211,9 @@ function init_tables(    i, c) {
 	SEC_TITLE["tools"] = "The tools' view"
 	SEC_SCENS["tools"] = "tool-ipcs-host tool-unshare-ipcs tool-lsipc-ns tool-nsenter tool-lsns tool-ipcrm"
 	SEC_TEXT["tools"] = "The session of the project's second seed note, as cells: objects made with ipcmk on the host are seen by ipcs there, by neither unshare -i ipcs nor lsipc inside a new namespace; nsenter --ipc sees a held namespace's objects; lsns -t ipc lists it; ipcrm removes the host's."
+	SEC_TITLE["limits"] = "Limits"
+	SEC_SCENS["limits"] = "max-ipc-namespaces rlimit-msgqueue-shared"
+	SEC_TEXT["limits"] = "max-ipc-namespaces: /proc/sys/user/max_ipc_namespaces, set low in a user namespace the suite made, refuses the next IPC namespace with ENOSPC. rlimit-msgqueue-shared: RLIMIT_MSGQUEUE is spent per user, not per IPC namespace (shared: a new namespace finds the budget already spent). Both in a new user namespace, whose counts start from zero."
 	SEC_TITLE["identity"] = "Namespace identity"
 	SEC_SCENS["identity"] = "inode-after-unshare inode-after-setns ns-get-nstype ns-get-userns ns-get-id"
 	SEC_TEXT["identity"] = "The /proc/PID/ns/ipc inode after unshare and after setns, and what the nsfs ioctls NS_GET_NSTYPE, NS_GET_USERNS and NS_GET_ID (Linux 6.18) say of an IPC namespace fd."
