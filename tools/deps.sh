@@ -6,11 +6,13 @@ set -u
 
 usage() {
 	cat <<'EOF'
-usage: tools/deps.sh [--check] run|test
+usage: tools/deps.sh [--check] run|test|vm
   run    what ./run-tests.sh needs: a C compiler, meson, ninja, pkg-config,
          bats with bats-support and bats-assert, util-linux, coreutils
   test   that, plus what the project's own tests need: check, jq, valgrind,
          shellcheck
+  vm     run's, plus what ./run-tests.sh --kernel needs: QEMU and a static
+         busybox
   --check  install nothing; only say what is missing
 exit: 0 all present, 2 usage, 3 something is missing and was not installed
 EOF
@@ -22,32 +24,52 @@ if [ "${1:-}" = --check ]; then
 	shift
 fi
 case ${1:-} in
-	run | test) what=$1 ;;
+	run | test | vm) what=$1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 esac
 
 # Each need: "name | how to tell it is there | apt | dnf | apk | pacman" ("-": none).
+# apt: Debian 12 and testing, Ubuntu 24.04; dnf: Fedora; apk: Alpine; pacman: Arch.
+# Fedora has no bats-support/bats-assert: npm is installed for them, and the
+# libraries come from npm's registry (below). The util-linux and coreutils
+# tools must be theirs: Alpine's busybox has applets of the same names.
 needs_run=(
 	"cc | command -v cc | gcc,libc6-dev | gcc,glibc-devel | build-base | gcc"
+	"linux-headers | [ -f /usr/include/linux/sched.h ] | linux-libc-dev | kernel-headers | linux-headers | linux-api-headers"
 	"meson | command -v meson | meson | meson | meson | meson"
 	"ninja | command -v ninja | ninja-build | ninja-build | samurai | ninja"
 	"pkg-config | command -v pkg-config | pkg-config | pkgconf-pkg-config | pkgconf | pkgconf"
 	"bats | command -v bats | bats | bats | bats | bats"
-	"bats-support | have_bats_lib bats-support | bats-support | - | - | bats-support"
-	"bats-assert | have_bats_lib bats-assert | bats-assert | - | - | bats-assert"
-	"unshare | command -v unshare | util-linux | util-linux | util-linux-misc | util-linux"
-	"nsenter | command -v nsenter | util-linux | util-linux | util-linux-misc | util-linux"
-	"ipcs | command -v ipcs | util-linux | util-linux | util-linux-misc | util-linux"
-	"flock | command -v flock | util-linux | util-linux | flock | util-linux"
-	"timeout | command -v timeout | coreutils | coreutils | coreutils | coreutils"
+	"bats-support | have_bats_lib bats-support | bats-support | npm | bats-support | bats-support"
+	"bats-assert | have_bats_lib bats-assert | bats-assert | npm | bats-assert | bats-assert"
+	"unshare | made_by util-linux unshare | util-linux | util-linux | util-linux-misc | util-linux"
+	"nsenter | made_by util-linux nsenter | util-linux | util-linux | util-linux-misc | util-linux"
+	"ipcs | made_by util-linux ipcs | util-linux | util-linux | util-linux-misc | util-linux"
+	"ipcmk | made_by util-linux ipcmk | util-linux | util-linux | util-linux-misc | util-linux"
+	"ipcrm | made_by util-linux ipcrm | util-linux | util-linux | util-linux-misc | util-linux"
+	"lsipc | made_by util-linux lsipc | util-linux | util-linux | util-linux-misc | util-linux"
+	"lsns | made_by util-linux lsns | util-linux | util-linux | util-linux-misc | util-linux"
+	"mountpoint | made_by util-linux mountpoint | util-linux | util-linux | util-linux-misc | util-linux"
+	"flock | made_by util-linux flock | util-linux | util-linux | flock | util-linux"
+	"timeout | made_by coreutils timeout | coreutils | coreutils | coreutils | coreutils"
+	"find | command -v find | findutils | findutils | findutils | findutils"
 )
 needs_test=(
 	"check | pkg-config --exists check | check | check-devel | check-dev | check"
 	"jq | command -v jq | jq | jq | jq | jq"
 	"valgrind | command -v valgrind | valgrind | valgrind | valgrind | valgrind"
 	"shellcheck | command -v shellcheck | shellcheck | ShellCheck | shellcheck | shellcheck"
+	"setpriv | made_by util-linux setpriv | util-linux | util-linux | setpriv | util-linux"
+	"pgrep | command -v pgrep | procps | procps-ng | procps-ng | procps-ng"
+	"diff | command -v diff | diffutils | diffutils | diffutils | diffutils"
 )
+
+# made_by PROJECT CMD: CMD is PROJECT's own, as its --version says (busybox's
+# applets of the same names do not say so).
+made_by() {
+	"$2" --version 2>/dev/null | grep -q "$1"
+}
 
 # bats_load_library looks in BATS_LIB_PATH, then /usr/lib/bats.
 have_bats_lib() {
@@ -59,6 +81,13 @@ have_bats_lib() {
 	return 1
 }
 
+# Alpine names its static busybox busybox.static; elsewhere it is busybox,
+# which ldd must not call dynamic.
+have_static_busybox() {
+	command -v busybox.static && return 0
+	command -v busybox && ! ldd "$(command -v busybox)"
+}
+
 manager() {
 	local m
 	for m in apt-get dnf apk pacman; do
@@ -68,6 +97,7 @@ manager() {
 
 list=("${needs_run[@]}")
 [ "$what" = test ] && list+=("${needs_test[@]}")
+[ "$what" = vm ] && list+=("${needs_vm[@]}")
 
 missing=() packages=()
 pm=$(manager)
@@ -84,7 +114,8 @@ for need in "${list[@]}"; do
 		pacman) pkg=${f[5]} ;;
 		*) pkg=- ;;
 	esac
-	[ "$pkg" != - ] && packages+=("${pkg//,/ }")
+	# Each package once: several tools come from one.
+	[ "$pkg" != - ] && [[ " ${packages[*]} " != *" ${pkg//,/ } "* ]] && packages+=("${pkg//,/ }")
 done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
@@ -101,7 +132,7 @@ case $pm in
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages[@]} ;;
 	dnf) dnf install -y -q ${packages[@]} ;;
-	apk) apk add -q ${packages[@]} ;;
+	apk) apk add -q --update-cache ${packages[@]} ;;
 	pacman) pacman -Sy --noconfirm --needed ${packages[@]} ;;
 esac >&2 || { echo "deps: $pm could not install: ${packages[*]}" >&2; exit 3; }
 
