@@ -19,5 +19,5 @@ load helpers
 	run -2 "$prefix/bin/ipcns-tests"
 	assert_output --partial "pass --output DIR"
 	run -0 "$prefix/bin/ipcns-tests" --output "$BATS_TEST_TMPDIR/out" --filter 'sysv-msg: host to|^pipe'
-	assert_output --partial "7 cells: 7 pass"
+	assert_output --partial "13 cells: 13 pass"
 }
