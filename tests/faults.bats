@@ -86,3 +86,20 @@ verdicts() {
 	assert_line --regexp '^posix-mq fail create at host: exit 139'
 	assert_line --regexp '^pipe pass'
 }
+
+@test "a machine without nsenter, lsipc, lsns or ipcmk: their cells are skipped, naming the tool" {
+	# A PATH with every command but those (as links), so that they are missing.
+	local bin=$BATS_TEST_TMPDIR/bin f
+	mkdir "$bin"
+	for f in /usr/local/sbin/* /usr/local/bin/* /usr/sbin/* /usr/bin/* /sbin/* /bin/*; do
+		case ${f##*/} in nsenter | lsipc | lsns | ipcmk) continue ;; esac
+		[ -e "$bin/${f##*/}" ] || ln -s "$f" "$bin/${f##*/}"
+	done
+	run env PATH="$bin" "$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" \
+		--output "$OUT" --filter 'sysv-msg: host|tools'
+	run -0 jq -r '.cells[] | select(.verdict == "skip") | "\(.scenario) \(.entry) \(.detail)"' "$OUT/results.json"
+	assert_line --regexp '^join util-linux .*nsenter is not installed'
+	assert_output --regexp 'tool-.* (ipcmk|lsipc|lsns|nsenter)'
+	run -0 jq -r '[.cells[] | select(.verdict == "fail")] | length' "$OUT/results.json"
+	assert_output 0
+}

@@ -90,6 +90,35 @@ teardown() {
 	assert_equal "$(host_state)" "$BEFORE"
 }
 
+# stop_after SIGNAL N: start a run, send it SIGNAL after its Nth test, and
+# expect exit 1, the interruption noted, and the host as it was.
+stop_after() {
+	local tap=$BATS_TEST_TMPDIR/tap$2 line seen=0 rc=0
+	mkfifo "$tap"
+	# A background job of a non-interactive shell starts with SIGINT ignored,
+	# which no trap can undo; a terminal's Ctrl-C finds it at its default.
+	env --default-signal=INT "$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" \
+		--output "$BATS_TEST_TMPDIR/out$2" >"$tap" 2>"$BATS_TEST_TMPDIR/err$2" 3>&- &
+	local pid=$!
+	exec 4<"$tap"
+	while [ "$seen" -lt "$2" ] && IFS= read -r -t 60 line <&4; do
+		case $line in ok* | "not ok"*) seen=$((seen + 1)) ;; esac
+	done
+	assert_equal "$seen" "$2"
+	kill "-$1" "$pid"
+	timeout 60 cat <&4 >/dev/null
+	exec 4<&-
+	wait "$pid" || rc=$?
+	assert_equal "SIG$1 after $2 tests: exit $rc" "SIG$1 after $2 tests: exit 1"
+	run -0 grep -c "interrupted by SIG$1" "$BATS_TEST_TMPDIR/err$2"
+	assert_equal "$(host_state)" "$BEFORE"
+}
+
+@test "SIGINT after the first test, SIGTERM after the 40th: exit 1, the host as it was" {
+	stop_after INT 1
+	stop_after TERM 40
+}
+
 @test "a run stopped by SIGTERM half way exits 1 and leaves the host as it found it" {
 	local tap=$BATS_TEST_TMPDIR/tap line seen=0 rc=0
 	mkfifo "$tap"

@@ -44,12 +44,12 @@ needs_run=(
 	"bats-support | have_bats_lib bats-support | bats-support | npm | bats-support | bats-support"
 	"bats-assert | have_bats_lib bats-assert | bats-assert | npm | bats-assert | bats-assert"
 	"unshare | made_by util-linux unshare | util-linux | util-linux | util-linux-misc | util-linux"
-	"nsenter | made_by util-linux nsenter | util-linux | util-linux | util-linux-misc | util-linux"
+	"?nsenter | made_by util-linux nsenter | util-linux | util-linux | util-linux-misc | util-linux"
 	"ipcs | made_by util-linux ipcs | util-linux | util-linux | util-linux-misc | util-linux"
-	"ipcmk | made_by util-linux ipcmk | util-linux | util-linux | util-linux-misc | util-linux"
-	"ipcrm | made_by util-linux ipcrm | util-linux | util-linux | util-linux-misc | util-linux"
-	"lsipc | made_by util-linux lsipc | util-linux | util-linux | util-linux-misc | util-linux"
-	"lsns | made_by util-linux lsns | util-linux | util-linux | util-linux-misc | util-linux"
+	"?ipcmk | made_by util-linux ipcmk | util-linux | util-linux | util-linux-misc | util-linux"
+	"?ipcrm | made_by util-linux ipcrm | util-linux | util-linux | util-linux-misc | util-linux"
+	"?lsipc | made_by util-linux lsipc | util-linux | util-linux | util-linux-misc | util-linux"
+	"?lsns | made_by util-linux lsns | util-linux | util-linux | util-linux-misc | util-linux"
 	"mountpoint | made_by util-linux mountpoint | util-linux | util-linux | util-linux-misc | util-linux"
 	"flock | made_by util-linux flock | util-linux | util-linux | flock | util-linux"
 	"timeout | made_by coreutils timeout | coreutils | coreutils | coreutils | coreutils"
@@ -99,14 +99,20 @@ list=("${needs_run[@]}")
 [ "$what" = test ] && list+=("${needs_test[@]}")
 [ "$what" = vm ] && list+=("${needs_vm[@]}")
 
-missing=() packages=()
+# A name with "?" is optional: installed with the rest, but where it cannot be
+# the suite still runs and skips the cells that need it, naming it.
+missing=() optional=() packages=()
 pm=$(manager)
 for need in "${list[@]}"; do
 	IFS='|' read -r -a f <<<"$need"
 	f=("${f[@]# }") && f=("${f[@]% }")
 	# shellcheck disable=SC2086 # the test is a command line
 	eval ${f[1]} >/dev/null 2>&1 && continue
-	missing+=("${f[0]}")
+	if [ "${f[0]#\?}" != "${f[0]}" ]; then
+		optional+=("${f[0]#\?}")
+	else
+		missing+=("${f[0]}")
+	fi
 	case $pm in
 		apt-get) pkg=${f[2]} ;;
 		dnf) pkg=${f[3]} ;;
@@ -117,10 +123,13 @@ for need in "${list[@]}"; do
 	# Each package once: several tools come from one.
 	[ "$pkg" != - ] && [[ " ${packages[*]} " != *" ${pkg//,/ } "* ]] && packages+=("${pkg//,/ }")
 done
-[ "${#missing[@]}" -eq 0 ] && exit 0
+[ "${#missing[@]}" -eq 0 ] && [ "${#optional[@]}" -eq 0 ] && exit 0
 
-echo "deps: missing: ${missing[*]}" >&2
+[ "${#missing[@]}" -gt 0 ] && echo "deps: missing: ${missing[*]}" >&2
+[ "${#optional[@]}" -gt 0 ] &&
+	echo "deps: missing, optional (the cells that need them are skipped): ${optional[*]}" >&2
 if [ -n "$check_only" ] || [ "$(id -u)" != 0 ] || [ -z "$pm" ]; then
+	[ "${#missing[@]}" -eq 0 ] && exit 0
 	[ -n "$pm" ] && [ "${#packages[@]}" -gt 0 ] &&
 		echo "deps: as root, install them with: $pm install ${packages[*]}" >&2
 	exit 3
