@@ -279,12 +279,15 @@ function ns_class(ns) {
 }
 
 # GROUP[mechanism, scenario, class]: the indexes of its cells, in input order.
-function index_cells(    i, cls, key) {
+function index_cells(    i, cls, key, in_matrix) {
 	for (i = 1; i <= NCELLS; i++) {
 		cls = ns_class(NSS[i])
-		if (cls == "base")
+		in_matrix = index(" " MATRIX_SCENARIOS " inherited ", " " SCEN[i] " ")
+		# The base namespaces are the matrix's: other groups make user
+		# namespaces of their own even in a root run.
+		if (cls == "base" && in_matrix)
 			BASE_NS = NSS[i]
-		else if (!(cls in IS_VARIANT) && index(" " MATRIX_SCENARIOS " ", " " SCEN[i] " ")) {
+		else if (cls != "base" && !(cls in IS_VARIANT) && in_matrix) {
 			IS_VARIANT[cls]
 			VARIANT[++NVARIANTS] = cls
 		}
