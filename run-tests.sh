@@ -22,7 +22,7 @@ usage() {
 	cat <<'EOF'
 usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--no-install]
        ./run-tests.sh --self-test [--build DIR] [--no-install]
-       ./run-tests.sh --kernel BZIMAGE [--modules DIR] [--output DIR] [--filter REGEX]
+       ./run-tests.sh --kernel BZIMAGE [--modules DIR] [--output DIR] [--filter REGEX] [--timeout S]
        ./run-tests.sh --compare RESULTS.json... [--output FILE]
 Measures which IPC mechanisms a new IPC namespace isolates on this kernel and
 records it. Installs missing packages when run as root (--no-install: only
@@ -41,7 +41,8 @@ other expectations; IPCNS_PROBES, a directory of other probes; IPCNS_TIMEOUT,
 the bound on every probe call (default 10 s).
 exit: 0 every cell as expected, 1 a cell deviated, 2 usage, 3 cannot run
       (missing tools, build failed), 4 the run leaked IPC objects,
-      5 nothing could be measured (every cell skipped)
+      5 nothing could be measured (every cell skipped), 6 --kernel: the
+      kernel did not boot, panicked, hung or sent no record
 EOF
 }
 
