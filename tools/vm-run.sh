@@ -63,7 +63,7 @@ case $filter in *$'\n'*) usage_error "--filter is one line" ;; esac
 # A bzImage has "HdrS" at 0x202 and, at 0x20e, where its version string is
 # (less 0x200): anything else would only make QEMU or the kernel fail later.
 export LC_ALL=C
-[ "$(dd if="$kernel" bs=1 skip=514 count=4 status=none)" = HdrS ] ||
+[ "$(dd if="$kernel" bs=1 skip=514 count=4 status=none | tr -d '\0')" = HdrS ] ||
 	die 6 "$kernel is not a bootable x86 kernel (no bzImage header): nothing to boot"
 version_at=$(od -An -tu2 -j 526 -N 2 "$kernel" | tr -d ' ')
 release=$(dd if="$kernel" bs=1 skip=$((version_at + 512)) count=256 status=none | tr '\0' '\n' | head -n 1 | cut -d ' ' -f 1)
