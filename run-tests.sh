@@ -33,6 +33,7 @@ say what is missing).
                  $TMPDIR/ipcns-build-UID-HASH when the tree is read-only)
   --filter REGEX run only the tests whose names match
   --self-test    run the project's own tests (meson test) instead
+  --build-only   install what is missing, build, print the build directory
   --kernel       boot that kernel in QEMU and run the suite there (tools/vm-run.sh)
   --compare      merge results.json files of several runs into one table
                  (tools/compare.sh)
@@ -58,7 +59,7 @@ for arg; do
 done
 die() { say "$2"; exit "$1"; }
 
-output="" build="" filter="" self_test="" install=1
+output="" build="" filter="" self_test="" build_only="" install=1
 while [ $# -gt 0 ]; do
 	case $1 in
 		--output | --build | --filter)
@@ -74,13 +75,14 @@ while [ $# -gt 0 ]; do
 			esac
 			shift 2 ;;
 		--self-test) self_test=1; shift ;;
+		--build-only) build_only=1; shift ;;
 		--no-install) install=""; shift ;;
 		-h | --help) usage; exit 0 ;;
 		*) say "unknown argument '$1'"; usage >&2; exit 2 ;;
 	esac
 done
-if [ -n "$self_test" ] && { [ -n "$output" ] || [ -n "$filter" ]; }; then
-	say "--self-test takes only --build and --no-install"
+if { [ -n "$self_test" ] || [ -n "$build_only" ]; } && { [ -n "$output" ] || [ -n "$filter" ]; }; then
+	say "--self-test and --build-only take only --build and --no-install"
 	usage >&2
 	exit 2
 fi
@@ -99,7 +101,7 @@ else
 	"$src/tools/deps.sh" "${deps[@]}" || die 3 "missing dependencies (see above)"
 fi
 top_record=""
-if [ -z "$self_test" ]; then
+if [ -z "$self_test" ] && [ -z "$build_only" ]; then
 	if [ -z "$output" ]; then
 		[ -z "$installed_probes" ] || die 2 "installed, the record needs a place: pass --output DIR"
 		writable "$src" || die 2 "the source tree is read-only: pass --output DIR"
@@ -132,6 +134,13 @@ elif writable "$build"; then
 	) 9>"$build/.lock" || exit $?
 elif [ ! -x "$build/probes/ipcns" ]; then
 	die 3 "$build is not writable and holds no built probes"
+fi
+
+# For the other jobs (tools/vm-run.sh, tools/stress.sh): the built probes.
+if [ -n "$build_only" ]; then
+	build=$(cd "$build" && pwd)
+	echo "$build"
+	exit 0
 fi
 
 if [ -n "$self_test" ]; then

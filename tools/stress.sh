@@ -54,14 +54,9 @@ done
 if [ -n "${IPCNS_PROBES:-}" ]; then
 	probes=$IPCNS_PROBES
 else
-	"$src/tools/deps.sh" run >&2 || { say "cannot run: missing dependencies (above)" >&2; exit 3; }
+	build=$("$src/run-tests.sh" --build-only --build "$build") ||
+		{ say "cannot run: building the probes failed (above)" >&2; exit 3; }
 	probes=$build/probes
-	mkdir -p "$build" 2>/dev/null
-	(
-		flock -w 600 9 || exit 1
-		[ -f "$build/build.ninja" ] || meson setup "$build" "$src" >"$build/setup.log" 2>&1 || exit 1
-		ninja -C "$build" >"$build/ninja.log" 2>&1
-	) 9>"$build/.lock" || { say "cannot run: building the probes in $build failed (its logs: setup.log, ninja.log)" >&2; exit 3; }
 fi
 for p in probe-churn ipcns; do
 	[ -x "$probes/$p" ] || { say "cannot run: no $p in $probes" >&2; exit 3; }

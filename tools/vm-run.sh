@@ -85,29 +85,12 @@ busybox=$(command -v busybox.static || command -v busybox)
 mkdir -p "$output" 2>/dev/null
 writable "$output" || die 3 "cannot write to $output"
 
-# The guest runs this machine's probes: build them here, as run-tests.sh
-# would (same default directory, same lock).
-if [ -z "$build" ]; then
-	if writable "$src"; then
-		build=$src/build
-	else
-		build=${TMPDIR:-/tmp}/ipcns-build-$(id -u)-$(printf %s "$src" | cksum | cut -d ' ' -f 1)
-	fi
-fi
-mkdir -p "$build" 2>/dev/null
-build=$(cd "$build" 2>/dev/null && pwd) || die 3 "cannot use $build as a build directory"
-if writable "$build"; then
-	(
-		flock -w 600 9 || die 3 "timed out waiting for the lock on $build"
-		if [ ! -f "$build/build.ninja" ]; then
-			meson setup "$build" "$src" >"$build/setup.log" 2>&1 ||
-				{ cat "$build/setup.log" >&2; die 3 "meson setup failed"; }
-		fi
-		ninja -C "$build" >"$build/ninja.log" 2>&1 || { cat "$build/ninja.log" >&2; die 3 "build failed"; }
-	) 9>"$build/.lock" || exit $?
-elif [ ! -x "$build/probes/ipcns" ]; then
-	die 3 "$build is not writable and holds no built probes"
-fi
+# The guest runs this machine's probes: built here by ./run-tests.sh itself
+# (same default directory, same lock); the guest sees the same paths.
+build_args=(--build-only)
+[ -n "$build" ] && build_args+=(--build "$build")
+[ -z "$install" ] && build_args+=(--no-install)
+build=$("$src/run-tests.sh" "${build_args[@]}") || die 3 "cannot build the probes (above)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-vm.XXXXXX") || die 3 "cannot make a temporary directory"
 qemu_pid=""
