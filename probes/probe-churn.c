@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <mqueue.h>
 #include <poll.h>
 #include <sched.h>
@@ -33,14 +32,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <time.h>
 #include <unistd.h>
 
-#define NOBODY 65534u           /* whom root becomes before making a user namespace */
 #define MAX_NS_FILE "/proc/sys/user/max_ipc_namespaces"
 #define HEADROOM_LIMIT 8        /* max_ipc_namespaces for the check after the churn */
 #define LOW_LIMIT 3             /* for the max-ipc-namespaces cell */
@@ -384,11 +381,8 @@ static pid_t start_in_own_userns(ns_child_fn fn, void *arg, unsigned bound, int 
 			probe_fail_errno(PROBE_ERROR, errno, "fork");
 		return pid;
 	}
-	/* a changed uid clears "dumpable"; ns_start writes the child's uid_map */
-	if (geteuid() == 0 && (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-			       setresuid(NOBODY, NOBODY, NOBODY) ||
-			       prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)))
-		_exit(probe_fail_errno(PROBE_ERROR, errno, "becoming uid %u", NOBODY));
+	if (probe_drop_root())
+		_exit(probe_fail_errno(PROBE_ERROR, errno, "becoming uid %u", PROBE_NOBODY));
 	rc = ns_start(&spec, fn, arg, &sandbox);
 	if (close_fd >= 0)
 		close(close_fd);
@@ -405,8 +399,7 @@ static const char *why_no_userns(void)
 
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		if (geteuid() == 0 && (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-				       setresuid(NOBODY, NOBODY, NOBODY)))
+		if (probe_drop_root())
 			_exit(errno);
 		kid = clone(nothing, clone_stack + STACK_SIZE,
 			    CLONE_NEWUSER | CLONE_NEWIPC | SIGCHLD, NULL);
@@ -418,7 +411,7 @@ static const char *why_no_userns(void)
 	err = pid < 0 ? errno : ns_wait(pid, probe_timeout(), "the child");
 	snprintf(why, sizeof(why), "cannot make a user namespace for uid %u here: "
 		 "clone(CLONE_NEWUSER|CLONE_NEWIPC): %s", geteuid() ? (unsigned)geteuid()
-		 : NOBODY, err ? probe_errno_name(err) : "works now");
+		 : PROBE_NOBODY, err ? probe_errno_name(err) : "works now");
 	return why;
 }
 

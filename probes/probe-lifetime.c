@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <mqueue.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -26,7 +25,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -37,7 +35,6 @@
 #define BIG_BYTES (32ul << 20) /* large enough to stand out in Shmem */
 #define FREE_BOUND_MS 5000
 #define WHY_LEN 256
-#define NOBODY 65534
 #define DIR_LEN 256            /* the mount directory; its paths fit PATH_LEN */
 #define PATH_LEN 512
 
@@ -613,14 +610,13 @@ static int write_self(const char *file, const char *text)
  * positive control: tmpfs mounts there. Runs in a fork. */
 static void mount_in_userns(size_t cell, bool new_ipc)
 {
-	uid_t uid = rootless ? geteuid() : NOBODY;
-	gid_t gid = rootless ? getegid() : NOBODY;
+	uid_t uid = rootless ? geteuid() : PROBE_NOBODY;
+	gid_t gid = rootless ? getegid() : PROBE_NOBODY;
 	const char *owning = new_ipc ? "owning a new IPC namespace" : "in the host's IPC namespace";
 	char map[32];
 
-	if (!rootless && (setresgid(gid, gid, gid) || setgroups(0, NULL) ||
-			  setresuid(uid, uid, uid) || prctl(PR_SET_DUMPABLE, 1)))
-		return set_cell(cell, "", "dropping to uid %d: %s", NOBODY,
+	if (probe_drop_root())
+		return set_cell(cell, "", "dropping to uid %d: %s", PROBE_NOBODY,
 				probe_errno_name(errno));
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (new_ipc ? CLONE_NEWIPC : 0)))
 		return set_cell(cell, errno == EPERM || errno == ENOSPC || errno == EINVAL ? "skip" : "",

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,12 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #define NFIELD 4      /* kernel.sem holds four numbers */
 #define TEXT_MAX 96   /* a value as text */
-#define NOBODY 65534u /* whom root becomes before making a user namespace */
 
 struct sysctl {
 	const char *name;  /* dotted: also the cell's mechanism */
@@ -590,7 +587,7 @@ static int rootless_in_ns(void *arg)
  * the host's values: root measures as nobody, in a child. */
 static void rootless_write(void)
 {
-	unsigned outside = rootless ? (unsigned)geteuid() : NOBODY;
+	unsigned outside = rootless ? (unsigned)geteuid() : PROBE_NOBODY;
 	pid_t pid;
 
 	if (rootless) {
@@ -601,10 +598,8 @@ static void rootless_write(void)
 	if ((pid = fork()) < 0) {
 		fail_pending("", "fork: %s", probe_errno_name(errno));
 	} else if (pid == 0) {
-		/* a changed uid clears "dumpable"; ns_start writes the child's uid_map */
-		if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY) || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
-			fail_pending("", "becoming uid %u: %s", NOBODY, probe_errno_name(errno));
+		if (probe_drop_root())
+			fail_pending("", "becoming uid %u: %s", PROBE_NOBODY, probe_errno_name(errno));
 		else
 			run_in_ns(NS_WANT_USER, rootless_in_ns, &outside, 1, "the user namespace");
 		_exit(0);

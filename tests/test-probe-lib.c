@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -780,6 +782,30 @@ START_TEST(test_checkpoint_write_to_closed_pipe)
 }
 END_TEST
 
+/* In a child, so that this process keeps what it has: as root, uid and gid
+ * 65534, no groups, still dumpable; as anyone else, nothing changes. */
+START_TEST(test_drop_root)
+{
+	uid_t before = geteuid();
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		bool ok = probe_drop_root() == 0 && prctl(PR_GET_DUMPABLE) == 1;
+
+		if (before == 0)
+			ok = ok && getuid() == PROBE_NOBODY && geteuid() == PROBE_NOBODY &&
+			     getgid() == PROBE_NOBODY && getgroups(0, NULL) == 0;
+		else
+			ok = ok && geteuid() == before;
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
 START_TEST(test_wait_fd_ready)
 {
 	ck_assert_int_eq(probe_checkpoint_write(pipe_fds[1], 'g'), 0);
@@ -1034,6 +1060,7 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_parse_option_accumulates);
 	LOOP(tc, test_check_spec_table, spec_cases);
 	tcase_add_test(tc, test_ns_inode);
+	tcase_add_test(tc, test_drop_root);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);
 	tcase_add_test(tc, test_checkpoint_right_byte);

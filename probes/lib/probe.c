@@ -8,8 +8,10 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,6 +127,18 @@ bool probe_valid_path(const char *s)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
 	return true;
+}
+
+int probe_drop_root(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	/* groups and gid first: once uid is 65534 we may no longer change them */
+	if (setgroups(0, NULL) || setresgid(PROBE_NOBODY, PROBE_NOBODY, PROBE_NOBODY) ||
+	    setresuid(PROBE_NOBODY, PROBE_NOBODY, PROBE_NOBODY))
+		return -1;
+	/* a changed uid clears "dumpable", and with it /proc/PID/uid_map access */
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
 int probe_sysv_key(const char *token)

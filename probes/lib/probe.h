@@ -48,6 +48,14 @@ bool probe_parse_pid(const char *s, pid_t *out);
 bool probe_valid_token(const char *s);
 bool probe_valid_path(const char *s);
 
+/* As root, become uid and gid 65534 with no groups, and stay dumpable so
+ * that a parent may still write our children's id maps. Before making a
+ * user namespace to measure what an unprivileged user may do: real root's
+ * user namespace maps 0 to 0 and could write the host's sysctls. A no-op
+ * for anyone else. 0, or -1 with errno set. */
+#define PROBE_NOBODY 65534
+int probe_drop_root(void);
+
 /* Kernel names for a run's object name NAME (a token). The SysV key is a
  * 32-bit FNV-1a hash, never IPC_PRIVATE; POSIX names get their leading '/'. */
 int probe_sysv_key(const char *token);
