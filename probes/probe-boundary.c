@@ -998,7 +998,6 @@ int main(int argc, char **argv)
 {
 	struct ns_spec sandbox = { 0 };
 	const struct group *g = NULL;
-	unsigned t;
 	pid_t pid;
 	int i = 1, rc;
 
@@ -1006,13 +1005,8 @@ int main(int argc, char **argv)
 		return usage_error(NULL, NULL);
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return fputs(usage_text, stdout) < 0 ? PROBE_ERROR : PROBE_REACHED;
-	if (argc > 1 && !strcmp(argv[1], "-t")) {
-		if (argc < 3 || !probe_parse_uint(argv[2], 1, PROBE_TIMEOUT_MAX, &t))
-			return usage_error("-t wants seconds in 1..3600, got ",
-					   argc < 3 ? "nothing" : argv[2]);
-		probe_set_timeout(t);
-		i = 3;
-	}
+	if (probe_take_timeout(argc, argv, &i))
+		return usage_error(NULL, NULL);
 	if (i < argc && argv[i][0] == '-')
 		return usage_error("unknown option ", argv[i]);
 	if (argc - i != 1)

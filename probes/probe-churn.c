@@ -834,7 +834,7 @@ static int usage_error(const char *what, const char *arg)
 
 int main(int argc, char **argv)
 {
-	unsigned t, asked = 0, seconds = 60, limit = 0;
+	unsigned asked = 0, seconds = 60, limit = 0;
 	long before = 0, after = 0;
 	bool has_limit_file;
 	int i = 1, rc;
@@ -845,12 +845,9 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return fputs(usage_text, stdout) < 0 ? PROBE_ERROR : PROBE_REACHED;
-	if (argc > 1 && !strcmp(argv[1], "-t")) {
-		if (argc < 3 || !probe_parse_uint(argv[2], 1, PROBE_TIMEOUT_MAX, &t))
-			return usage_error("-t wants seconds in 1..3600, got ",
-					   argc < 3 ? "nothing" : argv[2]);
-		probe_set_timeout(t);
-		i = 3;
+	if (probe_take_timeout(argc, argv, &i)) {
+		fputs(usage_text, stderr);
+		return PROBE_USAGE;
 	}
 	if (i >= argc)
 		return usage_error("missing churn or limits", "");

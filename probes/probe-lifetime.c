@@ -708,7 +708,6 @@ static int mqueue_fs(void)
 
 int main(int argc, char **argv)
 {
-	unsigned t;
 	int i = 1, rc = probe_init(argv[0]);
 
 	if (rc)
@@ -717,15 +716,8 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return PROBE_REACHED;
 	}
-	if (argc > 2 && !strcmp(argv[1], "-t")) {
-		if (!probe_parse_uint(argv[2], 1, PROBE_TIMEOUT_MAX, &t)) {
-			probe_fail(PROBE_USAGE, "-t wants seconds in 1..%d, got '%.32s'",
-				   PROBE_TIMEOUT_MAX, argv[2]);
-			goto usage;
-		}
-		probe_set_timeout(t);
-		i = 3;
-	}
+	if (probe_take_timeout(argc, argv, &i))
+		goto usage;
 	if (argc - i != 1 || (strcmp(argv[i], "lifetime") && strcmp(argv[i], "mqueue-fs"))) {
 		probe_fail(PROBE_USAGE, argc - i == 1 ? "unknown verb '%.64s'" : "wants one verb%.0s",
 			   argc > i ? argv[i] : "");

@@ -692,15 +692,11 @@ static int parse_args(int argc, char **argv, enum scenario *s)
 {
 	const char *dir = getenv("IPCNS_SYSCTL_DIR");
 	size_t k, nsel = 0;
-	unsigned t;
 	int i = 1;
 
-	if (i < argc && !strcmp(argv[i], "-t")) {
-		if (i + 1 >= argc || !probe_parse_uint(argv[i + 1], 1, PROBE_TIMEOUT_MAX, &t))
-			return usage_error("-t wants seconds in 1..3600, got",
-					   i + 1 < argc ? argv[i + 1] : "");
-		probe_set_timeout(t);
-		i += 2;
+	if (probe_take_timeout(argc, argv, &i)) {
+		fputs(usage_text, stderr);
+		return PROBE_USAGE;
 	}
 	if (i >= argc)
 		return usage_error("missing SCENARIO", NULL);

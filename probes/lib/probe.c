@@ -74,6 +74,20 @@ void probe_set_timeout(unsigned seconds)
 	timeout_s = seconds;
 }
 
+int probe_take_timeout(int argc, char **argv, int *i)
+{
+	unsigned t;
+
+	if (*i >= argc || strcmp(argv[*i], "-t"))
+		return 0;
+	if (*i + 1 >= argc || !probe_parse_uint(argv[*i + 1], 1, PROBE_TIMEOUT_MAX, &t))
+		return probe_fail(PROBE_USAGE, "-t wants seconds in 1..%d, got '%.32s'",
+				  PROBE_TIMEOUT_MAX, *i + 1 < argc ? argv[*i + 1] : "");
+	probe_set_timeout(t);
+	*i += 2;
+	return 0;
+}
+
 static void on_deadline(int sig)
 {
 	(void)sig;
@@ -362,7 +376,7 @@ int probe_main(const struct probe_family *fam, int argc, char **argv)
 {
 	const struct probe_mech *m = NULL;
 	const char *verb, *name;
-	unsigned value = 0, t;
+	unsigned value = 0;
 	size_t v;
 	int i = 1, rc, nargs;
 
@@ -376,12 +390,9 @@ int probe_main(const struct probe_family *fam, int argc, char **argv)
 		usage(fam, stdout);
 		return PROBE_REACHED;
 	}
-	if (i < argc && !strcmp(argv[i], "-t")) {
-		if (i + 1 >= argc || !probe_parse_uint(argv[i + 1], 1, PROBE_TIMEOUT_MAX, &t))
-			return usage_error(fam, "-t wants seconds in 1..3600, got '%.32s'",
-					   i + 1 < argc ? argv[i + 1] : "");
-		probe_set_timeout(t);
-		i += 2;
+	if (probe_take_timeout(argc, argv, &i)) {
+		usage(fam, stderr);
+		return PROBE_USAGE;
 	}
 	if (argc - i < 3)
 		return usage_error(fam, "missing arguments");

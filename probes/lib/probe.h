@@ -37,6 +37,11 @@ int probe_init(const char *argv0);
 unsigned probe_timeout(void);
 void probe_set_timeout(unsigned seconds);
 
+/* The common option "-t SECONDS" at argv[*I], if it is there: sets the bound
+ * and steps over it. 0, or PROBE_USAGE with the complaint printed (the
+ * caller prints its usage). */
+int probe_take_timeout(int argc, char **argv, int *i);
+
 /* Arms SIGALRM so that the whole process dies with PROBE_TIMEOUT and a
  * message naming WHAT, should any call outlive probe_timeout(). */
 void probe_arm_deadline(const char *what);
