@@ -18,3 +18,24 @@ expect_usage() {
 	assert_stderr_has "usage:"
 	[[ -z $output ]] || fail "$* printed on stdout: $output"
 }
+
+# fnv1a32 NAME: the SysV key the probes derive from NAME (probe_sysv_key),
+# written here again: it is part of the contract. As an unsigned number;
+# /proc/sysvipc prints keys signed (see signed_key).
+fnv1a32() {
+	local s=$1 h=2166136261 i byte
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v byte '%d' "'${s:i:1}"
+		((h = ((h ^ byte) * 16777619) & 0xffffffff))
+	done
+	((h == 0)) && h=1
+	echo "$h"
+}
+
+# signed_key NAME: the key as /proc/sysvipc prints it.
+signed_key() {
+	local h
+	h=$(fnv1a32 "$1")
+	((h > 2147483647)) && ((h -= 4294967296))
+	echo "$h"
+}

@@ -74,18 +74,6 @@ observed() {
 	awk -F'\t' -v s="$1" -v m="${2:-}" '$3 == s && (m == "" || $2 == m) { print $6; exit }' <<<"$output"
 }
 
-# FNV-1a 32 of $1 as /proc/sysvipc prints keys (signed decimal): the probe's
-# keys are of this kind (probe_sysv_key).
-sysv_key() {
-	local s=$1 h=2166136261 i byte
-	for ((i = 0; i < ${#s}; i++)); do
-		printf -v byte '%d' "'${s:i:1}"
-		(( h = ((h ^ byte) * 16777619) & 0xffffffff ))
-	done
-	(( h == 0 )) && h=1
-	(( h > 2147483647 )) && (( h -= 4294967296 ))
-	echo "$h"
-}
 
 ns() { (( EUID == 0 )) && echo "$1" || echo "$2"; }
 
@@ -127,7 +115,7 @@ ns() { (( EUID == 0 )) && echo "$1" || echo "$2"; }
 		sysv-shm destroyed-with-last-holder setns $ns" "survives gone destroyed kept"
 	[[ $(host_state) == "$before" ]] || fail "left behind: $(diff <(echo "$before") <(host_state))"
 	for key in "ipcns-lifetime-$(<"$pidfile")-small" "ipcns-lifetime-$(<"$pidfile")-big"; do
-		key=$(sysv_key "$key")
+		key=$(signed_key "$key")
 		! awk -v k="$key" 'FNR > 1 && $1 == k { found = 1 } END { exit !found }' \
 			/proc/sysvipc/shm || fail "key $key is on the host"
 	done

@@ -63,16 +63,6 @@ track_object() {
 # bats-assert 2.1 has no assert_stderr.
 
 
-# FNV-1a 32 of $1, written here again: the SysV key is part of the contract.
-fnv1a32() {
-	local s=$1 h=2166136261 i byte
-	for ((i = 0; i < ${#s}; i++)); do
-		printf -v byte '%d' "'${s:i:1}"
-		(( h = ((h ^ byte) * 16777619) & 0xffffffff ))
-	done
-	(( h == 0 )) && h=1
-	echo "$h"
-}
 
 # EPOCHREALTIME's separator follows the locale: keep only the digits.
 now_ms() {
