@@ -33,6 +33,20 @@ cells_json() {
 	jq -r "$1" "$2/results.json"
 }
 
+# assert_whole_run DIR PRIVILEGE NAMESPACES: DIR's record is schema 1, of
+# PRIVILEGE, with at least 120 cells in namespaces starting NAMESPACES, and
+# not one failed.
+assert_whole_run() {
+	local schema privilege cells failed
+	run -0 cells_json "[.schema, .privilege, ([.cells[] | select(.namespaces | startswith(\"$3\"))] | length),
+		([.cells[] | select(.verdict == \"fail\")] | length)] | @tsv" "$1"
+	IFS=$'\t' read -r schema privilege cells failed <<<"$output"
+	assert_equal "$schema" 1
+	assert_equal "$privilege" "$2"
+	assert [ "$cells" -ge 120 ]
+	assert_equal "$failed" 0
+}
+
 setup() {
 	command -v jq >/dev/null || skip "jq is not installed"
 	[ -x "$IPCNS_BUILD/probes/ipcns" ] || skip "no probes built in $IPCNS_BUILD"
@@ -51,12 +65,7 @@ teardown() {
 	for f in RESULTS.md results.json junit.xml cells.tsv; do
 		assert [ -s "$BATS_TEST_TMPDIR/out/$f" ]
 	done
-	run -0 cells_json '[.schema, .privilege, (.cells | length), ([.cells[] | select(.verdict == "fail")] | length)] | @tsv' "$BATS_TEST_TMPDIR/out"
-	IFS=$'\t' read -r schema privilege cells failed <<<"$output"
-	assert_equal "$schema" 1
-	assert_equal "$privilege" root
-	assert [ "$cells" -ge 120 ]
-	assert_equal "$failed" 0
+	assert_whole_run "$BATS_TEST_TMPDIR/out" root ipc
 	assert_equal "$(host_state)" "$BEFORE"
 }
 
@@ -68,11 +77,7 @@ teardown() {
 	chown "$NOBODY" "$SHARED_DIR"
 	run -0 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups env TMPDIR=/tmp \
 		"$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" --output "$SHARED_DIR"
-	run -0 cells_json '[.privilege, ([.cells[] | select(.namespaces | startswith("ipc+user"))] | length), ([.cells[] | select(.verdict == "fail")] | length)] | @tsv' "$SHARED_DIR"
-	IFS=$'\t' read -r privilege cells failed <<<"$output"
-	assert_equal "$privilege" rootless
-	assert [ "$cells" -ge 120 ]
-	assert_equal "$failed" 0
+	assert_whole_run "$SHARED_DIR" rootless ipc+user
 	assert_equal "$(host_state)" "$BEFORE"
 }
 
