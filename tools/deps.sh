@@ -53,7 +53,7 @@ needs_run=(
 	"mountpoint | made_by util-linux mountpoint | util-linux | util-linux | util-linux-misc | util-linux"
 	"flock | made_by util-linux flock | util-linux | util-linux | flock | util-linux"
 	"timeout | made_by coreutils timeout | coreutils | coreutils | coreutils | coreutils"
-	"find | command -v find | findutils | findutils | findutils | findutils"
+	"find | not_busybox find | findutils | findutils | findutils | findutils"
 )
 needs_test=(
 	"check | pkg-config --exists check | check | check-devel | check-dev | check"
@@ -61,14 +61,29 @@ needs_test=(
 	"valgrind | command -v valgrind | valgrind | valgrind | valgrind | valgrind"
 	"shellcheck | command -v shellcheck | shellcheck | ShellCheck | shellcheck | shellcheck"
 	"setpriv | made_by util-linux setpriv | util-linux | util-linux | setpriv | util-linux"
-	"pgrep | command -v pgrep | procps | procps-ng | procps-ng | procps-ng"
-	"diff | command -v diff | diffutils | diffutils | diffutils | diffutils"
+	"pgrep | not_busybox pgrep | procps | procps-ng | procps-ng | procps-ng"
+	"diff | not_busybox diff | diffutils | diffutils | diffutils | diffutils"
+)
+# Alpine's package is qemu-system-x86_64; Debian's busybox-static is static,
+# Fedora's and Arch's busybox are static builds too.
+needs_vm=(
+	"qemu | command -v qemu-system-x86_64 | qemu-system-x86 | qemu-system-x86 | qemu-system-x86_64 | qemu-system-x86"
+	"busybox | have_static_busybox | busybox-static | busybox | busybox-static | busybox"
 )
 
 # made_by PROJECT CMD: CMD is PROJECT's own, as its --version says (busybox's
 # applets of the same names do not say so).
 made_by() {
 	"$2" --version 2>/dev/null | grep -q "$1"
+}
+
+# not_busybox CMD: CMD is there and is not one of busybox's applets (Alpine
+# links those in place of findutils', procps' and diffutils' own, which lack
+# options the tests use).
+not_busybox() {
+	local path
+	path=$(command -v "$1") || return 1
+	case $(readlink -f "$path") in */busybox | */busybox.*) return 1 ;; esac
 }
 
 # bats_load_library looks in BATS_LIB_PATH, then /usr/lib/bats.
