@@ -20,7 +20,7 @@ PATH=$(printf '%s\n' "${PATH//:/$'\n'}" | grep -v '/libexec/bats-core$' | paste 
 
 usage() {
 	cat <<'EOF'
-usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--no-install]
+usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--config FILE|none] [--no-install]
        ./run-tests.sh --self-test [--build DIR] [--no-install]
        ./run-tests.sh --kernel BZIMAGE [--modules DIR] [--output DIR] [--filter REGEX] [--timeout S]
        ./run-tests.sh --compare RESULTS.json... [--output FILE]
@@ -32,6 +32,10 @@ say what is missing).
   --build DIR    Meson build directory (default: build/ in the source tree, or
                  $TMPDIR/ipcns-build-UID-HASH when the tree is read-only)
   --filter REGEX run only the tests whose names match
+  --config FILE  the running kernel's config (plain or gzipped), to confirm
+                 skips that blame a missing option and for the record
+                 (default: /proc/config.gz, else /boot/config-RELEASE;
+                 "none": do not look)
   --self-test    run the project's own tests (meson test) instead
   --build-only   install what is missing, build, print the build directory
   --kernel       boot that kernel in QEMU and run the suite there (tools/vm-run.sh)
@@ -42,7 +46,8 @@ other expectations; IPCNS_PROBES, a directory of other probes; IPCNS_TIMEOUT,
 the bound on every probe call (default 10 s).
 exit: 0 every cell as expected, 1 a cell deviated, 2 usage, 3 cannot run
       (missing tools, build failed), 4 the run leaked IPC objects,
-      5 nothing could be measured (every cell skipped), 6 --kernel: the
+      5 nothing could be measured (every cell skipped, or no IPC namespace
+      could be made), 6 --kernel: the
       kernel did not boot, panicked, hung or sent no record
 EOF
 }
@@ -59,10 +64,10 @@ for arg; do
 done
 die() { say "$2"; exit "$1"; }
 
-output="" build="" filter="" self_test="" build_only="" install=1
+output="" build="" filter="" config="" self_test="" build_only="" install=1
 while [ $# -gt 0 ]; do
 	case $1 in
-		--output | --build | --filter)
+		--output | --build | --filter | --config)
 			if [ $# -lt 2 ] || [ -z "$2" ]; then
 				say "$1 needs a value"
 				usage >&2
@@ -72,6 +77,7 @@ while [ $# -gt 0 ]; do
 				--output) output=$2 ;;
 				--build) build=$2 ;;
 				--filter) filter=$2 ;;
+				--config) config=$2 ;;
 			esac
 			shift 2 ;;
 		--self-test) self_test=1; shift ;;
@@ -81,13 +87,26 @@ while [ $# -gt 0 ]; do
 		*) say "unknown argument '$1'"; usage >&2; exit 2 ;;
 	esac
 done
-if { [ -n "$self_test" ] || [ -n "$build_only" ]; } && { [ -n "$output" ] || [ -n "$filter" ]; }; then
+if { [ -n "$self_test" ] || [ -n "$build_only" ]; } && { [ -n "$output" ] || [ -n "$filter" ] || [ -n "$config" ]; }; then
 	say "--self-test and --build-only take only --build and --no-install"
 	usage >&2
 	exit 2
 fi
 
 writable() { [ -w "$1" ] && [ -d "$1" ]; }
+
+# The kernel's config: FILE, or where distributions and the kernel keep it.
+if [ -z "$config" ]; then
+	for f in /proc/config.gz "/boot/config-$(uname -r)"; do
+		[ -r "$f" ] && { config=$f; break; }
+	done
+elif [ "$config" = none ]; then
+	config=""
+elif [ ! -f "$config" ] || [ ! -r "$config" ]; then
+	say "--config: no readable file '$config'"
+	usage >&2
+	exit 2
+fi
 
 # Dependencies, then the probes: built once per build directory, under a lock
 # so that concurrent runs share one build.
@@ -157,6 +176,14 @@ probes=${IPCNS_PROBES:-${installed_probes:-$build/probes}}
 run_id=$(date +%s)-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-run.XXXXXX") || die 3 "cannot make a temporary directory"
 echo $$ >"$work/owner"
+# Every option as "CONFIG_X=V" (V "n" for "is not set"): what skips that
+# blame a missing option are checked against (suites/lib.sh confirm_skip).
+if [ -n "$config" ]; then
+	{ gzip -dc "$config" 2>/dev/null || cat "$config"; } |
+		sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)/\1=\2/p; s/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' >"$work/kconfig"
+	[ -s "$work/kconfig" ] || die 2 "--config: $config holds no kernel options"
+	export IPCNS_KCONFIG=$work/kconfig IPCNS_KCONFIG_SOURCE=$config
+fi
 mkdir "$work/tmp"
 : >"$work/cells.tsv"
 : >"$work/names"
@@ -236,6 +263,15 @@ our_keys() {
 }
 
 sweep_stale >>"$work/notes"
+# Whether this kernel and privilege let us make an IPC namespace at all:
+# if not, every cell is still recorded (as a skip saying why), but the run
+# measured nothing of IPC namespaces, whatever host-side controls passed.
+no_ns="" user_opt=()
+[ "$(id -u)" = 0 ] || user_opt=(--user)
+if ! why=$(bounded "$probes/ipcns" "${user_opt[@]}" -- true 2>&1); then
+	no_ns=${why#ipcns: }
+	echo "no IPC namespace can be made here: $no_ns" >>"$work/notes"
+fi
 snapshot | sort >"$work/before"
 start=$(date +%s.%N)
 
@@ -303,6 +339,20 @@ distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release
 	esac
 	printf 'date\t%s\nduration\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')"
 	printf 'run_id\t%s\ncommand\t%s\n' "$run_id" "./run-tests.sh"
+	# The options the suite's cells depend on, and the sysctls that decide
+	# who may make namespaces (a CI runner's AppArmor policy, say).
+	if [ -n "$config" ]; then
+		printf 'config_source\t%s\n' "$config"
+		for o in NAMESPACES IPC_NS USER_NS NET_NS PID_NS SYSVIPC POSIX_MQUEUE CHECKPOINT_RESTORE \
+			UNIX TMPFS SHMEM MEMFD_CREATE EVENTFD; do
+			v=$(sed -n "s/^CONFIG_$o=//p" "$work/kconfig")
+			printf 'config\tCONFIG_%s\t%s\n' "$o" "${v:-n}"
+		done
+	fi
+	for f in kernel/apparmor_restrict_unprivileged_userns kernel/unprivileged_userns_clone \
+		user/max_user_namespaces user/max_ipc_namespaces; do
+		[ -r "/proc/sys/$f" ] && printf 'sysctl\t%s\t%s\n' "${f//\//.}" "$(cat "/proc/sys/$f")"
+	done
 	sed 's/^/note\t/' "$work/notes"
 } >"$work/meta"
 "$src/tools/report.sh" "$work/cells.tsv" "$work/meta" "$output" || die 3 "could not write the record"
@@ -321,5 +371,5 @@ fi
 [ "$fail" -gt 0 ] && exit 1
 [ -n "$interrupted" ] && exit 1
 [ "$suite_rc" != 0 ] && exit 1
-[ "$pass" = 0 ] && exit 5
+{ [ "$pass" = 0 ] || [ -n "$no_ns" ]; } && exit 5
 exit 0

@@ -966,23 +966,20 @@ static int run_group(void *arg)
 	return PROBE_REACHED;
 }
 
-/* No sandbox could be made: every cell of G is a skip, with the kernel's
- * reason, asked again of a child that exits at once. */
-static void skip_group(const struct group *g, int flags)
+/* No sandbox could be made: every cell of G gets OBSERVED ("skip" where the
+ * kernel or privilege does not offer it, "" where something broke) and the
+ * reason ns_start gave, so that the record still has every cell. */
+static void fill_group(const struct group *g, const char *observed)
 {
 	char cells[512], *save = NULL, mech[32], scen[48], entry[16];
-	pid_t pid = fork();
-	long err;
+	char why[sizeof(detail)];
 
-	if (pid == 0)
-		_exit(unshare(flags) ? errno : 0);
-	err = pid < 0 ? errno : ns_wait(pid, probe_timeout(), "the child"); /* its errno */
+	snprintf(why, sizeof(why), "cannot make the probe's IPC namespace here: %s",
+		 probe_last_message());
 	snprintf(cells, sizeof(cells), "%s", g->cells);
 	for (char *c = strtok_r(cells, ";", &save); c; c = strtok_r(NULL, ";", &save))
 		if (sscanf(c, "%31s %47s %15s", mech, scen, entry) == 3)
-			cell(mech, scen, entry, seen("skip", "cannot make the probe's IPC namespace"
-						     " here: unshare(CLONE_NEWIPC%s): %s", flags &
-						     CLONE_NEWUSER ? "|CLONE_NEWUSER" : "", ename(err)));
+			cell(mech, scen, entry, seen(observed, "%s", why));
 }
 
 /* WHAT (NULL: already said) and the usage, on stderr. */
@@ -1025,10 +1022,12 @@ int main(int argc, char **argv)
 	if (g->run == group_ids)
 		make_host_objects();
 	rc = ns_start(&sandbox, run_group, (void *)g, &pid);
-	if (rc == PROBE_UNSUPPORTED)
-		skip_group(g, getuid() ? CLONE_NEWIPC | CLONE_NEWUSER : CLONE_NEWIPC);
-	else if (!rc) /* every step inside is bounded; this bounds their sum */
+	if (rc) {
+		fill_group(g, rc == PROBE_UNSUPPORTED ? "skip" : "");
+		rc = PROBE_REACHED; /* every cell says what happened */
+	} else { /* every step inside is bounded; this bounds their sum */
 		rc = ns_wait(pid, 3 * probe_timeout(), "the sandbox");
+	}
 	remove_host_objects();
-	return rc == PROBE_UNSUPPORTED ? PROBE_REACHED : rc;
+	return rc;
 }

@@ -393,7 +393,7 @@ static pid_t start_in_own_userns(ns_child_fn fn, void *arg, unsigned bound, int 
  * with the call ns_start makes, in a child (as uid 65534, when we are root). */
 static const char *why_no_userns(void)
 {
-	static char why[160];
+	static char why[320];
 	pid_t pid, kid;
 	int err;
 
@@ -410,8 +410,11 @@ static const char *why_no_userns(void)
 	}
 	err = pid < 0 ? errno : ns_wait(pid, probe_timeout(), "the child");
 	snprintf(why, sizeof(why), "cannot make a user namespace for uid %u here: "
-		 "clone(CLONE_NEWUSER|CLONE_NEWIPC): %s", geteuid() ? (unsigned)geteuid()
-		 : PROBE_NOBODY, err ? probe_errno_name(err) : "works now");
+		 "clone(CLONE_NEWUSER|CLONE_NEWIPC): %s%s%s", geteuid() ? (unsigned)geteuid()
+		 : PROBE_NOBODY, err ? probe_errno_name(err) : "works now",
+		 err && ns_refusal(CLONE_NEWUSER | CLONE_NEWIPC, err) ? ": " : "",
+		 err && ns_refusal(CLONE_NEWUSER | CLONE_NEWIPC, err) ?
+		 ns_refusal(CLONE_NEWUSER | CLONE_NEWIPC, err) : "");
 	return why;
 }
 

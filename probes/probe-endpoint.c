@@ -205,11 +205,12 @@ static int path_get(const char *n, unsigned *v) { return get(UNIX_PATH, n, v); }
 static int abst_get(const char *n, unsigned *v) { return get(UNIX_ABSTRACT, n, v); }
 
 static const struct probe_mech mechs[] = {
-	{ "fifo", NAME_PATH, fifo_create, fifo_get, NULL, remove_path, stat_path, address_path },
+	{ "fifo", NAME_PATH, fifo_create, fifo_get, NULL, remove_path, stat_path, address_path,
+	  NULL },
 	{ "unix-path", NAME_PATH, path_create, path_get, NULL, remove_path, stat_path,
-	  address_path },
+	  address_path, "CONFIG_UNIX" },
 	{ "unix-abstract", NAME_TOKEN, abst_create, abst_get, NULL, NULL, NULL,
-	  address_abstract },
+	  address_abstract, "CONFIG_UNIX" },
 };
 
 int main(int argc, char **argv)

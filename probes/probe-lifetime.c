@@ -37,6 +37,9 @@
 #define WHY_LEN 256
 #define DIR_LEN 256            /* the mount directory; its paths fit PATH_LEN */
 #define PATH_LEN 512
+/* What ENOSYS from mq_open, ENODEV from mounting mqueue, ENOSYS from shmget mean */
+#define NO_MQUEUE "this kernel lacks POSIX message queues (CONFIG_POSIX_MQUEUE is off)"
+#define NO_SYSVIPC "this kernel lacks SysV IPC (CONFIG_SYSVIPC is off)"
 
 static const char usage_text[] =
 	"usage: probe-lifetime [-t SECONDS] lifetime | mqueue-fs\n"
@@ -68,7 +71,6 @@ static struct shared {
 } *sh;
 
 static bool rootless;
-static int real_stderr = -1;
 
 static void define_cell(size_t i, const char *mech, const char *scen, const char *entry,
 			const char *ns)
@@ -145,37 +147,17 @@ static int note(int code, int err, const char *fmt, ...)
 	return code;
 }
 
-/* ns_start; on failure its diagnostics (the parent's, and the child's until
- * FN runs) are kept in sh->why too, so that a skip can say why. */
+/* ns_start; on failure its reason (the parent's, or the child's, which it
+ * hands back at the checkpoint) is kept in sh->why too, so that a skip can
+ * say why. */
 static int start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *pid)
 {
-	int log = memfd_create("ns_start", MFD_CLOEXEC), rc;
-	bool captured;
-	char text[1024] = "";
-	ssize_t n;
+	int rc = ns_start(spec, fn, arg, pid);
 
-	real_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
-	captured = log >= 0 && real_stderr >= 0 && dup2(log, STDERR_FILENO) >= 0;
-	rc = ns_start(spec, fn, arg, pid);
-	if (captured) {
-		dup2(real_stderr, STDERR_FILENO);
-		n = pread(log, text, sizeof(text) - 1, 0);
-		text[n > 0 ? n : 0] = '\0';
-		fputs(text, stderr);
-	}
-	if (log >= 0)
-		close(log);
 	if (rc)
-		note(0, 0, "%.*s", (int)strcspn(text, "\n"),
-		     text[0] ? text : "making the namespaces failed");
+		note(0, 0, "%s", probe_last_message()[0] ? probe_last_message()
+			 : "making the namespaces failed");
 	return rc;
-}
-
-/* The first thing a child started by start() does: its own stderr back. */
-static void restore_stderr(void)
-{
-	if (real_stderr >= 0)
-		dup2(real_stderr, STDERR_FILENO);
 }
 
 /* ---- lifetime --------------------------------------------------------- */
@@ -263,14 +245,27 @@ static int mq_read(const char *name, unsigned *value)
 static int make_objects(void *arg)
 {
 	struct lifetime *l = arg;
-	unsigned in_shm = 0, in_mq = 0;
+	unsigned in_shm = VALUE, in_mq = VALUE;
+	bool shm = true, mq = true;
 
-	restore_stderr();
 	close(l->made[0]);
 	close(l->opened[1]);
-	if (shm_make(l->small_key, SMALL_BYTES) || mq_make(l->mq_name) ||
-	    shm_make(l->big_key, BIG_BYTES) || shm_read(l->small_key, &in_shm) ||
-	    mq_read(l->mq_name, &in_mq))
+	/* A kernel without one of the two: its cells skip, the other is measured */
+	if (shm_make(l->small_key, SMALL_BYTES)) {
+		if (errno != ENOSYS)
+			return PROBE_ERROR;
+		set_cell(SHM_HELD, "skip", "%s: " NO_SYSVIPC, sh->why);
+		set_cell(SHM_DESTROYED, "skip", "%s: " NO_SYSVIPC, sh->why);
+		shm = false;
+	}
+	if (mq_make(l->mq_name)) {
+		if (errno != ENOSYS)
+			return PROBE_ERROR;
+		set_cell(MQ_HELD, "skip", "%s: " NO_MQUEUE, sh->why);
+		mq = false;
+	}
+	if ((shm && (shm_make(l->big_key, BIG_BYTES) || shm_read(l->small_key, &in_shm))) ||
+	    (mq && mq_read(l->mq_name, &in_mq)))
 		return PROBE_ERROR;
 	if (in_shm != VALUE || in_mq != VALUE)
 		return note(PROBE_ERROR, 0, "read back %u and %u, not %u", in_shm, in_mq, VALUE);
@@ -506,8 +501,11 @@ static int mount_mqueue(const char *dir, const char *name, char *path)
 /* The cells of mqueue_mounts not measured yet: sh->why says why. */
 static void mount_cells_failed(void)
 {
+	/* ENODEV from mounting, ENOSYS from mq_open: no POSIX queues at all */
+	bool absent = errno == ENODEV || errno == ENOSYS;
+
 	for (size_t i = BEFORE_UNSHARE; i <= THROUGH_FS; i++)
-		set_cell(i, "", "%s", sh->why);
+		set_cell(i, absent ? "skip" : "", "%s%s", sh->why, absent ? ": " NO_MQUEUE : "");
 }
 
 /* A mount made before unshare(CLONE_NEWIPC): which namespace does it show? */
@@ -582,7 +580,6 @@ static void after_unshare(const char *dir)
 /* In a new IPC and mount namespace made by ns_start, / already private. */
 static int mqueue_mounts(void *dir)
 {
-	restore_stderr();
 	if (before_unshare(dir))
 		mount_cells_failed();
 	else
@@ -618,11 +615,16 @@ static void mount_in_userns(size_t cell, bool new_ipc)
 	if (probe_drop_root())
 		return set_cell(cell, "", "dropping to uid %d: %s", PROBE_NOBODY,
 				probe_errno_name(errno));
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (new_ipc ? CLONE_NEWIPC : 0)))
-		return set_cell(cell, errno == EPERM || errno == ENOSPC || errno == EINVAL ? "skip" : "",
-				"unshare(CLONE_NEWUSER|CLONE_NEWNS%s) as uid %u: %s: no user "
-				"namespaces for this user here", new_ipc ? "|CLONE_NEWIPC" : "",
-				(unsigned)uid, probe_errno_name(errno));
+	int flags = CLONE_NEWUSER | CLONE_NEWNS | (new_ipc ? CLONE_NEWIPC : 0), err;
+	const char *why;
+
+	if (unshare(flags)) {
+		err = errno;
+		why = ns_refusal(flags, err);
+		return set_cell(cell, why ? "skip" : "", "unshare(CLONE_NEWUSER|CLONE_NEWNS%s) as "
+				"uid %u: %s: %s", new_ipc ? "|CLONE_NEWIPC" : "", (unsigned)uid,
+				probe_errno_name(err), why ? why : "unexpected");
+	}
 	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
 	if (write_self("setgroups", "deny") || write_self("uid_map", map))
 		return set_cell(cell, "", "%s", sh->why);
@@ -641,6 +643,8 @@ static void mount_in_userns(size_t cell, bool new_ipc)
 	else if (errno == EPERM)
 		set_cell(cell, "denied", "as uid %u, root of a new user namespace %s: mount "
 			 "mqueue: EPERM (tmpfs worked)", (unsigned)uid, owning);
+	else if (errno == ENODEV)
+		set_cell(cell, "skip", "mount mqueue: ENODEV: " NO_MQUEUE);
 	else
 		set_cell(cell, "", "mount mqueue: %s", probe_errno_name(errno));
 }

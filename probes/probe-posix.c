@@ -280,9 +280,9 @@ static int address(const char *name)
 }
 
 static const struct probe_mech mechs[] = {
-	{ "mq", NAME_TOKEN, mq_create, mq_get, mq_put, mq_remove, mq_stat, address },
-	{ "sem", NAME_TOKEN, psem_create, psem_get, psem_put, psem_remove, psem_stat, address },
-	{ "shm", NAME_TOKEN, pshm_create, pshm_get, pshm_put, pshm_remove, pshm_stat, address },
+	{ "mq", NAME_TOKEN, mq_create, mq_get, mq_put, mq_remove, mq_stat, address, "CONFIG_POSIX_MQUEUE" },
+	{ "sem", NAME_TOKEN, psem_create, psem_get, psem_put, psem_remove, psem_stat, address, NULL },
+	{ "shm", NAME_TOKEN, pshm_create, pshm_get, pshm_put, pshm_remove, pshm_stat, address, NULL },
 };
 
 int main(int argc, char **argv)

@@ -310,42 +310,16 @@ static void read_and_pick(const char *who)
 
 /* ---- namespaces ------------------------------------------------------- */
 
-static int exit_at_once(void *arg)
-{
-	(void)arg;
-	return 0;
-}
-
-/* ns_start printed why it could not; a skip needs the reason in words, so
- * the same clone is tried once more, here. */
-static void why_unsupported(unsigned want, char *buf, size_t len)
-{
-	static char stack[16384] __attribute__((aligned(16)));
-	bool user = want & NS_WANT_USER;
-	pid_t pid = clone(exit_at_once, stack + sizeof(stack),
-			  CLONE_NEWIPC | (user ? CLONE_NEWUSER : 0) | SIGCHLD, NULL);
-	int err = errno;
-
-	if (pid > 0)
-		ns_wait(pid, probe_timeout(), "clone");
-	snprintf(buf, len, "clone(%s): %s", user ? "CLONE_NEWUSER|CLONE_NEWIPC"
-		 : "CLONE_NEWIPC", pid < 0 ? probe_errno_name(err) : "worked when tried again");
-}
-
 /* FN runs in a new IPC namespace (owned by a new user namespace when WANT
  * says so); if that fails, every open cell says why. */
 static int start_in_ns(unsigned want, ns_child_fn fn, void *arg, const char *who, pid_t *pid)
 {
 	struct ns_spec spec = { .entry = NS_ENTRY_CLONE, .want = want };
-	char why[160];
 	int rc = ns_start(&spec, fn, arg, pid);
 
-	if (rc == PROBE_UNSUPPORTED) {
-		why_unsupported(want, why, sizeof(why));
-		fail_pending("skip", "making %s: %s", who, why);
-	} else if (rc) {
-		fail_pending("", "making %s: exit %d", who, rc);
-	}
+	if (rc) /* ns_start's own words, which name what would enable it */
+		fail_pending(rc == PROBE_UNSUPPORTED ? "skip" : "", "making %s: %s", who,
+			     probe_last_message());
 	return rc;
 }
 

@@ -205,9 +205,9 @@ static int sem_stat(const char *n) { return stat_kind(SEM, n); }
 static int shm_stat(const char *n) { return stat_kind(SHM, n); }
 
 static const struct probe_mech mechs[] = {
-	{ "msg", NAME_TOKEN, msg_create, msg_get, msg_put, msg_remove, msg_stat, address },
-	{ "sem", NAME_TOKEN, sem_create, sem_get, sem_put, sem_remove, sem_stat, address },
-	{ "shm", NAME_TOKEN, shm_create, shm_get, shm_put, shm_remove, shm_stat, address },
+	{ "msg", NAME_TOKEN, msg_create, msg_get, msg_put, msg_remove, msg_stat, address, "CONFIG_SYSVIPC" },
+	{ "sem", NAME_TOKEN, sem_create, sem_get, sem_put, sem_remove, sem_stat, address, "CONFIG_SYSVIPC" },
+	{ "shm", NAME_TOKEN, shm_create, shm_get, shm_put, shm_remove, shm_stat, address, "CONFIG_SYSVIPC" },
 };
 
 int main(int argc, char **argv)

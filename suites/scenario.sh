@@ -36,6 +36,8 @@ EOF
 }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=suites/lib.sh
+. "$here/lib.sh"
 : "${IPCNS_PROBES:=$here/../build/probes}"
 : "${IPCNS_FIXTURES:=$here/../fixtures}"
 : "${IPCNS_RECORD:=/dev/null}"
@@ -47,9 +49,9 @@ export IPCNS_TIMEOUT
 # As root the suite makes plain IPC namespaces; as anyone else, IPC namespaces
 # owned by a new user namespace (the kernel's rootless way in).
 if [ "$(id -u)" = 0 ]; then
-	NS=ipc NS_OPTS=() UNSHARE_OPTS=(--ipc) NSENTER_OPTS=(--ipc)
+	NS=ipc NS_OPTS=() UNSHARE_OPTS=(--ipc) NSENTER_OPTS=(--ipc) USERNS=""
 else
-	NS=ipc+user NS_OPTS=(--user)
+	NS=ipc+user NS_OPTS=(--user) USERNS=user
 	UNSHARE_OPTS=(--user --map-root-user --ipc)
 	NSENTER_OPTS=(--user --ipc --preserve-credentials)
 fi
@@ -123,10 +125,7 @@ capture() {
 	case $RC:$ERR in
 		0:*) ;;
 		*:unshare:* | *:nsenter:*)
-			case $ERR in
-				*"Invalid argument"* | *"Operation not permitted"* | *"Function not implemented"*) RC=4 ;;
-				*) RC=3 ;;
-			esac ;;
+			if refusal "$ERR" "$USERNS"; then RC=4 ERR=$REASON; else RC=3; fi ;;
 		124:* | 137:*) ERR="timed out after ${IPCNS_TIMEOUT} s${ERR:+: $ERR}" ;;
 	esac
 }
@@ -228,7 +227,11 @@ cell() {
 	local verdict observed=$OBSERVED
 	expected "$1" "$2" "$NS"
 	case $observed in
-		skip) verdict=skip observed="" SKIPS=$((SKIPS + 1)) ;;
+		skip) if confirm_skip; then
+				verdict=skip observed="" SKIPS=$((SKIPS + 1))
+			else
+				verdict=fail observed="" DEVIATIONS=$((DEVIATIONS + 1))
+			fi ;;
 		"") verdict=fail DEVIATIONS=$((DEVIATIONS + 1)) ;;
 		"$EXPECTED") verdict=pass ;;
 		*) if [ "$EXPECTED" = any ]; then verdict=pass; else verdict=fail DEVIATIONS=$((DEVIATIONS + 1)); fi ;;

@@ -26,6 +26,8 @@ EOF
 }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=suites/lib.sh
+. "$here/lib.sh"
 : "${IPCNS_PROBES:=$here/../build/probes}"
 : "${IPCNS_TIMEOUT:=10}"
 : "${IPCNS_RUN_ID:=$$}"
@@ -34,9 +36,9 @@ VALUE=4242
 
 # As root, plain IPC namespaces; as anyone else, owned by a new user namespace.
 if [ "$(id -u)" = 0 ]; then
-	NS=ipc UNSHARE_OPTS=(--ipc) NSENTER_OPTS=(--ipc) HOLD_OPTS=() PRIVATE_MNT=()
+	NS=ipc UNSHARE_OPTS=(--ipc) NSENTER_OPTS=(--ipc) HOLD_OPTS=() PRIVATE_MNT=() USERNS=""
 else
-	NS=ipc+user UNSHARE_OPTS=(--user --map-root-user --ipc)
+	NS=ipc+user USERNS=user UNSHARE_OPTS=(--user --map-root-user --ipc)
 	NSENTER_OPTS=(--user --ipc --preserve-credentials) HOLD_OPTS=(--user)
 	PRIVATE_MNT=(--user --map-root-user)
 fi
@@ -91,10 +93,10 @@ key_of() {
 	awk -v k="$2" -v id="$3" '$1 == k && $3 == id { print $2 }' <<<"$1"
 }
 
-# Stopped for want of user namespaces (rootless): a skip, not a failure.
+# Stopped for want of a kernel feature or a privilege: a skip, not a
+# failure; REASON names what would enable it.
 refused() {
-	case $ERR in *"Operation not permitted"* | *"No space left"* | *"Invalid argument"*) return 0 ;; esac
-	return 1
+	refusal "$ERR" "$USERNS"
 }
 
 # A signal while CMD makes something that cleanup must undo waits until
@@ -123,7 +125,8 @@ cleanup() {
 }
 
 # The seed's three objects, on the host, and ipcs's rows for them (the
-# control of the cells to come) in HOST_IPCS. On failure SETUP says why.
+# control of the cells to come) in HOST_IPCS. On failure SETUP says why
+# (SETUP_SKIP too, where the kernel or privilege lacks what it takes).
 make_host_objects() {
 	local mech
 	for mech in "${MECHS[@]}"; do
@@ -131,7 +134,10 @@ make_host_objects() {
 		critical capture t ipcmk ${MAKE[$mech]}
 		[[ $OUT =~ id:\ ([0-9]+)$ ]] && HOST_ID[$mech]=${BASH_REMATCH[1]} # removed on exit
 		end_critical
-		[ -n "${HOST_ID[$mech]:-}" ] || { SETUP="ipcmk ${MAKE[$mech]}: exit $RC: $ERR"; return 1; }
+		[ -n "${HOST_ID[$mech]:-}" ] && continue
+		refused && SETUP_SKIP="ipcmk ${MAKE[$mech]}: $REASON"
+		SETUP="ipcmk ${MAKE[$mech]}: exit $RC: $ERR"
+		return 1
 	done
 	ipcs_rows || { SETUP="ipcs: exit $RC: $ERR"; return 1; }
 	HOST_IPCS=$ROWS
@@ -156,12 +162,14 @@ ipcs_host() {
 # (exit RC), against the host's objects; CONTROL_ROWS are TOOL's rows on the
 # host, which must list them.
 isolation_cells() {
-	local scen=$1 tool=$2 control=$3 mech observed
+	local scen=$1 tool=$2 control=$3 mech
 	for mech in "${MECHS[@]}"; do
 		if [ "$RC" != 0 ]; then
-			observed=""
-			refused && observed=skip
-			observe "$mech" "$scen" "$NS" "$observed" "unshare ${UNSHARE_OPTS[*]} $tool: exit $RC: $ERR"
+			if refused; then
+				observe "$mech" "$scen" "$NS" skip "unshare ${UNSHARE_OPTS[*]} $tool: $REASON"
+			else
+				observe "$mech" "$scen" "$NS" "" "unshare ${UNSHARE_OPTS[*]} $tool: exit $RC: $ERR"
+			fi
 		elif ! on_host "$control" "$mech"; then
 			observe "$mech" "$scen" "$NS" "" "positive control failed: on the host, $tool does not list id ${HOST_ID[$mech]}"
 		elif on_host "$ROWS" "$mech"; then
@@ -211,7 +219,10 @@ hold_and_make() {
 	hold || return 1
 	capture t nsenter --target "$HOLDER" "${NSENTER_OPTS[@]}" -- \
 		sh -c 'ipcmk -Q && ipcmk -S 9 && ipcmk -M 1024'
-	[ "$RC" = 0 ] || { WHY="- nsenter ipcmk: exit $RC: $ERR"; return 1; }
+	if [ "$RC" != 0 ]; then
+		if refused; then WHY="skip nsenter ipcmk: $REASON"; else WHY="- nsenter ipcmk: exit $RC: $ERR"; fi
+		return 1
+	fi
 	# "Message queue id: 0", "Semaphore id: 0", "Shared memory id: 0"
 	[[ $OUT =~ queue\ id:\ ([0-9]+) ]] && NS_ID[sysv-msg]=${BASH_REMATCH[1]}
 	[[ $OUT =~ Semaphore\ id:\ ([0-9]+) ]] && NS_ID[sysv-sem]=${BASH_REMATCH[1]}
@@ -303,7 +314,7 @@ bind_mount_cell() {
 	if [ "$RC" = 0 ] && [ -n "$OUT" ]; then
 		echo "$OUT"
 	elif refused; then
-		observe sysv-shm held-by-bind-mount "$ns" skip "unshare ${PRIVATE_MNT[*]}: $ERR"
+		observe sysv-shm held-by-bind-mount "$ns" skip "unshare ${PRIVATE_MNT[*]}: $REASON"
 	else
 		observe sysv-shm held-by-bind-mount "$ns" "" "unshare ${PRIVATE_MNT[*]}: exit $RC: $ERR"
 	fi
@@ -317,12 +328,18 @@ inside_mount_ns() {
 	local file=$1 name=$2 ns=$3 probe=$IPCNS_PROBES/probe-sysv got out err
 	WORK=$(mktemp -d "${file%/*}/inside.XXXXXX") || exit 3 # removed with the outer one
 	: >"$file"
+	# Logged before it exists (run-tests.sh sweeps what is logged); removed
+	# below where it was made, and outside too: on a kernel whose namespace
+	# is not really new, "inside" is the host.
+	echo "sysv-shm $name" >>"${IPCNS_NAMES:-/dev/null}"
+	BIND_FILE=$file BIND_NAME=$name
+	trap remove_bind_segment EXIT
 	# shellcheck disable=SC2016 # expanded by that sh
 	capture t unshare --ipc="$file" -- sh -c '"$1" shm create "$2" "$3" && "$1" shm get "$2"' \
 		sh "$probe" "$name" "$VALUE"
 	if [ "$RC" != 0 ] || [ "$OUT" != "$VALUE" ]; then
-		if [ "$RC" != 0 ] && [ "$(id -u)" != 0 ] && refused; then
-			observe sysv-shm held-by-bind-mount "$ns" skip "bind-mounting a namespace needs root here: unshare --ipc=FILE: $ERR"
+		if [ "$RC" != 0 ] && refused; then
+			observe sysv-shm held-by-bind-mount "$ns" skip "unshare --ipc=FILE: $REASON"
 		else
 			observe sysv-shm held-by-bind-mount "$ns" "" "positive control failed: in unshare --ipc=FILE: exit $RC, read '$OUT': $ERR"
 		fi
@@ -340,7 +357,16 @@ inside_mount_ns() {
 	else
 		observe sysv-shm held-by-bind-mount "$ns" "" "nsenter --ipc=FILE: exit $got, read '$out': $err"
 	fi
-	umount "$file" 2>/dev/null # the namespace goes with it, or with this mount namespace
+}
+
+# remove_bind_segment: the segment BIND_NAME removed through the bind mount
+# BIND_FILE and outside; then the mount (the namespace goes with it, or with
+# this mount namespace).
+remove_bind_segment() {
+	t nsenter --ipc="$BIND_FILE" -- "$IPCNS_PROBES/probe-sysv" shm remove "$BIND_NAME" >/dev/null 2>&1
+	t "$IPCNS_PROBES/probe-sysv" shm remove "$BIND_NAME" >/dev/null 2>&1
+	umount "$BIND_FILE" 2>/dev/null
+	rm -rf "$WORK"
 }
 
 main() {
@@ -350,14 +376,18 @@ main() {
 	trap 'on_signal 130' INT
 	trap 'on_signal 143' TERM
 	trap 'on_signal 129' HUP
-	SETUP="" WHY=""
+	SETUP="" SETUP_SKIP="" WHY=""
 	for tool in ipcmk ipcs ipcrm; do
-		command -v "$tool" >/dev/null || SETUP="util-linux $tool is not installed"
+		command -v "$tool" >/dev/null || SETUP_SKIP="util-linux $tool is not installed"
 	done
-	if [ -n "$SETUP" ] || ! make_host_objects; then
+	if [ -n "$SETUP_SKIP" ] || ! make_host_objects; then
 		for mech in "${MECHS[@]}"; do
 			for scen in tool-ipcs-host tool-unshare-ipcs tool-lsipc-ns tool-nsenter tool-ipcrm; do
-				observe "$mech" "$scen" "$NS" "$([[ $SETUP == *"not installed" ]] && echo skip)" "$SETUP"
+				if [ -n "$SETUP_SKIP" ]; then
+					observe "$mech" "$scen" "$NS" skip "$SETUP_SKIP"
+				else
+					observe "$mech" "$scen" "$NS" "" "$SETUP"
+				fi
 			done
 		done
 	else

@@ -22,8 +22,8 @@ static int op_get(const char *n, unsigned *v) { (void)n; *v = 1; return PROBE_RE
 static int op_name(const char *n) { (void)n; return PROBE_REACHED; }
 
 static const struct probe_mech mechs[] = {
-	{ "tok", NAME_TOKEN, op_value, op_get, op_value, op_name, op_name, op_name },
-	{ "path", NAME_PATH, op_value, op_get, NULL, NULL, NULL, NULL },
+	{ "tok", NAME_TOKEN, op_value, op_get, op_value, op_name, op_name, op_name, NULL },
+	{ "path", NAME_PATH, op_value, op_get, NULL, NULL, NULL, NULL, NULL },
 };
 static const struct probe_family fam = { "fuzz", "fuzzing", mechs, 2 };
 

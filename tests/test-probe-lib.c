@@ -848,9 +848,9 @@ static int fake_get(const char *n, unsigned *v)
 }
 
 static const struct probe_mech fake_mechs[] = {
-	{ "tok", NAME_TOKEN, fake_create, fake_get, fake_put, fake_remove, fake_stat, fake_address },
-	{ "path", NAME_PATH, fake_create, fake_get, fake_put, fake_remove, fake_stat, fake_address },
-	{ "bare", NAME_TOKEN, fake_create, NULL, NULL, NULL, NULL, NULL }, /* verbs that do not apply */
+	{ "tok", NAME_TOKEN, fake_create, fake_get, fake_put, fake_remove, fake_stat, fake_address, NULL },
+	{ "path", NAME_PATH, fake_create, fake_get, fake_put, fake_remove, fake_stat, fake_address, NULL },
+	{ "bare", NAME_TOKEN, fake_create, NULL, NULL, NULL, NULL, NULL, NULL }, /* verbs that do not apply */
 };
 
 static const struct probe_family fake_family = {

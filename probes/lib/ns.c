@@ -42,13 +42,15 @@ static const char *const entry_names[] = {
 };
 
 /* The namespaces a join may enter, the user namespace first: it grants the
- * capabilities the other setns calls need. */
+ * capabilities the other setns calls need; and the kernel option without
+ * which a type does not exist (no /proc/self/ns/TYPE, EINVAL on creation). */
 static const struct {
 	const char *type;
 	int flag;
+	const char *kconfig;
 } join_order[] = {
-	{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },
-	{ "mnt", CLONE_NEWNS },    { "net", CLONE_NEWNET },
+	{ "user", CLONE_NEWUSER, "CONFIG_USER_NS" }, { "ipc", CLONE_NEWIPC, "CONFIG_IPC_NS" },
+	{ "mnt", CLONE_NEWNS, NULL },                { "net", CLONE_NEWNET, "CONFIG_NET_NS" },
 };
 #define NJOIN (sizeof(join_order) / sizeof(join_order[0]))
 
@@ -167,17 +169,62 @@ static int flags_for(unsigned want)
 	       (want & NS_WANT_USER ? CLONE_NEWUSER : 0);
 }
 
-/* What EPERM or EINVAL from making a namespace means, in words. */
-static int creation_failed(const char *call, int err)
+/* The first line of a sysctl file, or "" where it does not exist. */
+static void read_sysctl(const char *path, char *buf, size_t len)
 {
-	if (err == EPERM || err == EACCES)
-		return probe_fail_errno(PROBE_UNSUPPORTED, err, "%s: making namespaces needs "
-					"CAP_SYS_ADMIN (or --user where user namespaces are allowed)",
-					call);
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (f && !fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+const char *ns_refusal(int flags, int err)
+{
+	static char why[192];
+	char missing[96] = "", value[16];
+	size_t len = 0;
+
+	for (size_t i = 0; i < NJOIN; i++)
+		if ((flags & join_order[i].flag) && join_order[i].kconfig &&
+		    !ns_inode(0, join_order[i].type))
+			len += (size_t)snprintf(missing + len, sizeof(missing) - len, "%s%s",
+						len ? " and " : "", join_order[i].kconfig);
+	if ((err == EINVAL || err == ENOSYS) && len) {
+		snprintf(why, sizeof(why), "this kernel lacks the namespace (%s is off)", missing);
+		return why;
+	}
 	if (err == EINVAL || err == ENOSYS)
-		return probe_fail_errno(PROBE_UNSUPPORTED, err, "%s: this kernel does not "
-					"offer it (no CONFIG_IPC_NS, or too old)", call);
-	return probe_fail_errno(PROBE_ERROR, err, "%s", call);
+		return "refused, although this kernel has the namespaces (/proc/self/ns has "
+		       "them): a seccomp filter, a chroot, or a kernel too old for this call";
+	if ((err == EPERM || err == EACCES) && (flags & CLONE_NEWUSER)) {
+		read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", value,
+			    sizeof(value));
+		if (!strcmp(value, "1"))
+			return "user namespaces are kept from unconfined programs by AppArmor "
+			       "(kernel.apparmor_restrict_unprivileged_userns=1)";
+		read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", value, sizeof(value));
+		if (!strcmp(value, "0"))
+			return "user namespaces are kept from ordinary users "
+			       "(kernel.unprivileged_userns_clone=0)";
+	}
+	if (err == EPERM || err == EACCES)
+		return "making namespaces needs CAP_SYS_ADMIN (or --user where user namespaces "
+		       "are allowed)";
+	if (err == ENOSPC && (flags & CLONE_NEWUSER))
+		return "no user namespace may be made here (user.max_user_namespaces)";
+	return NULL;
+}
+
+static int creation_failed(const char *call, int err, int flags)
+{
+	const char *why = ns_refusal(flags, err);
+
+	return why ? probe_fail_errno(PROBE_UNSUPPORTED, err, "%s: %s", call, why)
+		   : probe_fail_errno(PROBE_ERROR, err, "%s", call);
 }
 
 static int join(const struct ctx *c)
@@ -191,6 +238,8 @@ static int join(const struct ctx *c)
 		unsigned long theirs = ns_inode(pid, join_order[i].type);
 
 		fds[i] = -1;
+		if (!theirs && !c->mine[i])
+			continue; /* a type this kernel lacks: nothing to enter */
 		if (!theirs)
 			return probe_fail_errno(PROBE_ERROR, errno, "/proc/%d/ns/%s", (int)pid,
 						join_order[i].type);
@@ -202,7 +251,9 @@ static int join(const struct ctx *c)
 		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 		if (pidfd < 0)
-			return creation_failed("pidfd_open", errno);
+			return errno == ENOSYS ? probe_fail_errno(PROBE_UNSUPPORTED, errno,
+					"pidfd_open: needs Linux 5.3 or later")
+					       : probe_fail_errno(PROBE_ERROR, errno, "pidfd_open");
 		if (setns(pidfd, flags))
 			rc = errno == EINVAL ? probe_fail_errno(PROBE_UNSUPPORTED, errno,
 					"setns(pidfd): needs Linux 5.8 or later")
@@ -259,8 +310,11 @@ static int fresh_mounts(const struct ctx *c)
 	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"))
 		return probe_fail_errno(PROBE_ERROR, errno, "mount tmpfs on /dev/shm");
 	/* Making /dev/mqueue would write into the host's /dev: only where it is. */
+	/* ENODEV: a kernel without CONFIG_POSIX_MQUEUE has no queues to isolate
+	 * (their cells skip on mq_open's ENOSYS); the rest is still measured. */
 	if (stat("/dev/mqueue", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+	    mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) &&
+	    errno != ENODEV)
 		return probe_fail_errno(PROBE_ERROR, errno, "mount mqueue on /dev/mqueue");
 	return PROBE_REACHED;
 }
@@ -272,11 +326,13 @@ static int child_main(void *arg)
 	int rc = PROBE_REACHED;
 
 	if (c->spec->entry == NS_ENTRY_UNSHARE && unshare(flags_for(c->spec->want)))
-		rc = creation_failed("unshare", errno);
+		rc = creation_failed("unshare", errno, flags_for(c->spec->want));
 	else if (ns_is_join(c->spec->entry))
 		rc = join_keeping_cwd(c);
-	if (rc)
+	if (rc) {
+		probe_checkpoint_give_up(c->up);
 		return rc;
+	}
 	if (probe_checkpoint_write(c->up, 'e'))
 		return PROBE_ERROR;
 	rc = probe_checkpoint_read(c->down, 'g', probe_timeout(), "the parent's release");
@@ -284,8 +340,10 @@ static int child_main(void *arg)
 		return rc == 1 ? PROBE_ERROR : rc; /* EOF: the parent refused or died */
 	if (c->spec->want & NS_WANT_MNT) {
 		rc = fresh_mounts(c);
-		if (rc)
+		if (rc) {
+			probe_checkpoint_give_up(c->up);
 			return rc;
+		}
 	}
 	if (probe_checkpoint_write(c->up, 'r'))
 		return PROBE_ERROR;
@@ -334,6 +392,8 @@ static int parent_setup(const struct ctx *c, pid_t pid)
 		bool asked = join_order[i].flag == CLONE_NEWIPC ||
 			     (join_order[i].flag & flags_for(s->want));
 
+		if (!now && !c->mine[i])
+			continue; /* a type this kernel lacks (making one was refused) */
 		if (!now)
 			return probe_fail_errno(PROBE_ERROR, errno, "/proc/%d/ns/%s",
 						(int)pid, type);
@@ -377,7 +437,7 @@ static pid_t spawn(struct ctx *c, int *rc)
 		}
 		pid = clone(child_main, stack + STACK_SIZE, flags | SIGCHLD, c);
 		if (pid < 0)
-			*rc = creation_failed("clone", errno);
+			*rc = creation_failed("clone", errno, flags);
 		munmap(stack, STACK_SIZE); /* the child has its own copy */
 		return pid;
 	}
@@ -388,7 +448,9 @@ static pid_t spawn(struct ctx *c, int *rc)
 		if (pid == 0)
 			_exit(child_main(c));
 		if (pid < 0)
-			*rc = creation_failed("clone3", errno);
+			*rc = errno == ENOSYS ? probe_fail_errno(PROBE_UNSUPPORTED, errno,
+					"clone3: needs Linux 5.3 or later")
+					      : creation_failed("clone3", errno, flags);
 		return pid;
 	}
 	default:
@@ -407,10 +469,10 @@ int ns_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *out)
 	int up[2], down[2], rc = PROBE_REACHED;
 	pid_t pid;
 
+	/* 0 for a type this kernel lacks: creating one is then refused, and
+	 * the refusal names the option. */
 	for (size_t i = 0; i < NJOIN; i++)
-		if (!(c.mine[i] = ns_inode(0, join_order[i].type)))
-			return probe_fail_errno(PROBE_UNSUPPORTED, errno, "/proc/self/ns/%s",
-						join_order[i].type);
+		c.mine[i] = ns_inode(0, join_order[i].type);
 	if (spec->target && kill(spec->target, 0) && errno == ESRCH)
 		return probe_fail(PROBE_ERROR, "--join %d: no such process", (int)spec->target);
 	if (pipe2(up, O_CLOEXEC))

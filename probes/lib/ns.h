@@ -63,6 +63,13 @@ int ns_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *pid);
  * killing it, or PROBE_ERROR when a signal ended it. */
 int ns_wait(pid_t pid, unsigned seconds, const char *what);
 
+/* When ERR from making namespaces FLAGS (CLONE_NEW*) means that this kernel
+ * or privilege does not offer them, that in words naming what would: the
+ * kernel option ("CONFIG_IPC_NS is off": that type has no /proc/self/ns
+ * entry), the capability, the sysctl keeping user namespaces from ordinary
+ * users. NULL when ERR means something broke. */
+const char *ns_refusal(int flags, int err);
+
 /* The inode of /proc/PID/ns/TYPE (PID 0: self), or 0 with errno set. */
 unsigned long ns_inode(pid_t pid, const char *type);
 

@@ -16,6 +16,13 @@
 #include <unistd.h>
 
 const char *probe_prog = "probe";
+const char *probe_kconfig;
+static char last_message[512];
+
+const char *probe_last_message(void)
+{
+	return last_message;
+}
 static unsigned timeout_s = PROBE_TIMEOUT_DEFAULT;
 static char deadline_msg[256];
 static size_t deadline_len;
@@ -223,11 +230,17 @@ enum probe_exit probe_errno_class(int err)
 
 static int vfail(int code, int err, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", probe_prog);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	size_t len = n < 0 ? 0 : strnlen(last_message, sizeof(last_message));
+
 	if (err)
-		fprintf(stderr, ": %s (%s)", probe_errno_name(err), strerror(err));
-	fputc('\n', stderr);
+		len += (size_t)snprintf(last_message + len, sizeof(last_message) - len,
+					": %s (%s)", probe_errno_name(err), strerror(err));
+	if (err && probe_kconfig && probe_errno_class(err) == PROBE_UNSUPPORTED &&
+	    len < sizeof(last_message))
+		snprintf(last_message + len, sizeof(last_message) - len,
+			 ": this kernel lacks it (%s is off)", probe_kconfig);
+	fprintf(stderr, "%s: %s\n", probe_prog, last_message);
 	return code;
 }
 
@@ -316,10 +329,29 @@ int probe_checkpoint_read(int fd, char expect, unsigned seconds, const char *wha
 		return 1;
 	if (n < 0)
 		return probe_fail_errno(PROBE_ERROR, errno, "read (%s)", what);
+	if (c == '!') { /* the other side gave up; what follows is why */
+		do
+			n = read(fd, last_message, sizeof(last_message) - 1);
+		while (n < 0 && errno == EINTR);
+		last_message[n > 0 ? n : 0] = '\0';
+		return 1;
+	}
 	if (c != expect)
 		return probe_fail(PROBE_ERROR, "checkpoint %s: got '%c', expected '%c'",
 				  what, c, expect);
 	return 0;
+}
+
+void probe_checkpoint_give_up(int fd)
+{
+	char buf[1 + sizeof(last_message)];
+	int n = snprintf(buf, sizeof(buf), "!%s", last_message);
+	ssize_t w;
+
+	/* One write below PIPE_BUF: the reader gets all of it or nothing. */
+	do
+		w = write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	while (w < 0 && errno == EINTR);
 }
 
 int probe_checkpoint_write(int fd, char c)
@@ -401,6 +433,7 @@ int probe_main(const struct probe_family *fam, int argc, char **argv)
 			m = &fam->mechs[k];
 	if (!m)
 		return usage_error(fam, "unknown mechanism '%.64s'", argv[i]);
+	probe_kconfig = m->kconfig;
 	verb = argv[i + 1];
 	name = argv[i + 2];
 	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)

@@ -29,6 +29,16 @@ enum probe_exit {
 
 extern const char *probe_prog; /* for diagnostics: "PROG: ..." */
 
+/* The kernel option behind what the probe is doing now ("CONFIG_SYSVIPC"),
+ * or NULL. A diagnostic of an errno that means "unsupported" (ENOSYS from a
+ * syscall the kernel was built without, EAFNOSUPPORT...) then names it, so
+ * that a skip says what would enable the feature. */
+extern const char *probe_kconfig;
+
+/* The last diagnostic printed through probe_fail*, without "PROG: ", for a
+ * cell's detail when a step fails after it was said ("" when none). */
+const char *probe_last_message(void);
+
 /* Reads IPCNS_TIMEOUT and sets the program name; returns PROBE_USAGE with a
  * message if the environment is malformed, else PROBE_REACHED. */
 int probe_init(const char *argv0);
@@ -85,8 +95,11 @@ bool probe_scan_value(const char *buf, size_t len, unsigned *out);
 
 /* Bounded waits on one fd (poll); 0 = ready, PROBE_TIMEOUT, PROBE_ERROR. */
 int probe_wait_fd(int fd, short events, unsigned seconds, const char *what);
-/* Read one byte from a checkpoint pipe: 0 = got it, 1 = EOF, else exit code. */
+/* Read one byte from a checkpoint pipe: 0 = got it, 1 = EOF or the other
+ * side gave up (probe_last_message() then says why), else an exit code. */
 int probe_checkpoint_read(int fd, char expect, unsigned seconds, const char *what);
+/* Give up at a checkpoint: sends probe_last_message() to the reader. */
+void probe_checkpoint_give_up(int fd);
 int probe_checkpoint_write(int fd, char c);
 
 /* A family of named mechanisms (SysV, POSIX, endpoints) is a table of these;
@@ -103,6 +116,7 @@ struct probe_mech {
 	int (*remove)(const char *name);
 	int (*stat)(const char *name);                   /* prints facts */
 	int (*address)(const char *name);                /* prints kernel name */
+	const char *kconfig; /* the kernel option it needs, for skips */
 };
 
 struct probe_family {
