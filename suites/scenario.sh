@@ -36,7 +36,7 @@ EOF
 }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=suites/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 : "${IPCNS_PROBES:=$here/../build/probes}"
 : "${IPCNS_FIXTURES:=$here/../fixtures}"

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -505,6 +506,49 @@ START_TEST(test_fail_returns_its_code)
 }
 END_TEST
 
+START_TEST(test_last_message_keeps_the_diagnostic)
+{
+	probe_kconfig = NULL;
+	probe_fail(PROBE_ERROR, "expected noise %d", 7);
+	ck_assert_str_eq(probe_last_message(), "expected noise 7");
+	probe_fail_errno(PROBE_ERROR, ENOENT, "open %s", "x");
+	ck_assert_str_eq(probe_last_message(), "open x: ENOENT (No such file or directory)");
+}
+END_TEST
+
+/* An "unsupported" errno names the option the mechanism needs; others do not. */
+START_TEST(test_unsupported_names_the_kconfig)
+{
+	probe_kconfig = "CONFIG_POSIX_MQUEUE";
+	ck_assert_int_eq(probe_fail_errno(-1, ENOSYS, "mq_open"), PROBE_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(probe_last_message(), "(CONFIG_POSIX_MQUEUE is off)"));
+	probe_fail_errno(-1, EACCES, "mq_open");
+	ck_assert_ptr_null(strstr(probe_last_message(), "CONFIG_"));
+	probe_kconfig = NULL;
+	probe_fail_errno(-1, ENOSYS, "mq_open");
+	ck_assert_ptr_null(strstr(probe_last_message(), "CONFIG_"));
+}
+END_TEST
+
+/* A refusal from making namespaces names what would enable them; an error
+ * that means something broke is no refusal. Which option is named depends on
+ * this kernel's /proc/self/ns, so only the shape is checked. */
+START_TEST(test_ns_refusal)
+{
+	const char *why = ns_refusal(CLONE_NEWIPC, EINVAL);
+
+	ck_assert_ptr_nonnull(why);
+	if (ns_inode(0, "ipc"))
+		ck_assert_ptr_nonnull(strstr(why, "refused, although"));
+	else
+		ck_assert_ptr_nonnull(strstr(why, "CONFIG_IPC_NS is off"));
+	ck_assert_ptr_nonnull(ns_refusal(CLONE_NEWIPC, EPERM));
+	ck_assert_ptr_nonnull(strstr(ns_refusal(CLONE_NEWIPC, EPERM), "CAP_SYS_ADMIN"));
+	ck_assert_ptr_null(ns_refusal(CLONE_NEWIPC, ENOMEM));
+	ck_assert_ptr_null(ns_refusal(CLONE_NEWIPC, EBADF));
+}
+END_TEST
+
 /* ---- ns entries ------------------------------------------------------ */
 
 static const struct {
@@ -755,6 +799,19 @@ START_TEST(test_checkpoint_byte_then_eof)
 	close_writer();
 	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'g', 1, "test"), 0);
 	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'g', 1, "test"), 1);
+}
+END_TEST
+
+/* The reader learns why the other side gave up, as if it had said it. */
+START_TEST(test_checkpoint_give_up_hands_over_the_reason)
+{
+	probe_kconfig = NULL;
+	probe_fail(PROBE_UNSUPPORTED, "unshare: expected noise");
+	probe_checkpoint_give_up(pipe_fds[1]);
+	close_writer();
+	probe_fail(PROBE_ERROR, "something else");
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'e', 1, "test"), 1);
+	ck_assert_str_eq(probe_last_message(), "unshare: expected noise");
 }
 END_TEST
 
@@ -1051,6 +1108,8 @@ static Suite *probe_lib_suite(void)
 	LOOP(tc, test_errno_class_table, errno_cases);
 	tcase_add_test(tc, test_errno_name);
 	tcase_add_test(tc, test_fail_returns_its_code);
+	tcase_add_test(tc, test_last_message_keeps_the_diagnostic);
+	tcase_add_test(tc, test_unsupported_names_the_kconfig);
 
 	tc = tcase(s, "ns-options", NULL, NULL);
 	LOOP(tc, test_entry_round_trip, entry_cases);
@@ -1060,6 +1119,7 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_parse_option_accumulates);
 	LOOP(tc, test_check_spec_table, spec_cases);
 	tcase_add_test(tc, test_ns_inode);
+	tcase_add_test(tc, test_ns_refusal);
 	tcase_add_test(tc, test_drop_root);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);
@@ -1068,6 +1128,7 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_checkpoint_wrong_byte);
 	tcase_add_test(tc, test_checkpoint_eof);
 	tcase_add_test(tc, test_checkpoint_byte_then_eof);
+	tcase_add_test(tc, test_checkpoint_give_up_hands_over_the_reason);
 	tcase_add_test(tc, test_checkpoint_timeout);
 	tcase_add_test(tc, test_checkpoint_write_to_closed_pipe);
 	tcase_add_test(tc, test_wait_fd_ready);
