@@ -12,6 +12,7 @@
  *            unshare(CLONE_NEWIPC), one made after, a queue made as a file;
  *            and mounting mqueue inside a new user namespace.
  */
+#include "lib/cells.h"
 #include "lib/ns.h"
 #include "lib/probe.h"
 
@@ -54,80 +55,13 @@ static const char usage_text[] =
 	"  -t          bound on every wait, 1..3600 s (default 10, or IPCNS_TIMEOUT)\n"
 	"exit: 0 measured (whatever was observed), 2 usage, 3 error\n";
 
-/* The cells live in MAP_SHARED memory: whichever process measures a cell
- * fills it in, and the parent prints them all at the end. */
-struct cell {
-	const char *mech, *scen, *entry, *ns;
-	bool done;
-	char observed[16];
-	char detail[400];
-};
-
+/* What the processes of a run share besides the cells (lib/cells.h). */
 static struct shared {
-	struct cell cell[5];
-	size_t ncells;
 	char why[WHY_LEN];       /* the last failure, in words */
 	unsigned long rss_pages; /* SHM_INFO of the held namespace */
 } *sh;
 
 static bool rootless;
-
-static void define_cell(size_t i, const char *mech, const char *scen, const char *entry,
-			const char *ns)
-{
-	sh->cell[i] = (struct cell){ .mech = mech, .scen = scen, .entry = entry, .ns = ns };
-	if (sh->ncells <= i)
-		sh->ncells = i + 1;
-}
-
-static void set_cell(size_t i, const char *observed, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* The first word on a cell stands; tabs and newlines would break the line. */
-static void set_cell(size_t i, const char *observed, const char *fmt, ...)
-{
-	struct cell *c = &sh->cell[i];
-	va_list ap;
-
-	if (c->done)
-		return;
-	snprintf(c->observed, sizeof(c->observed), "%s", observed);
-	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
-	va_end(ap);
-	for (char *p = c->detail; *p; p++)
-		if (*p == '\t' || *p == '\n')
-			*p = ' ';
-	c->done = true;
-}
-
-static void set_rest(const char *observed, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Every cell not measured yet gets OBSERVED and the same detail. */
-static void set_rest(const char *observed, const char *fmt, ...)
-{
-	char detail[sizeof(sh->cell[0].detail)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < sh->ncells; i++)
-		set_cell(i, observed, "%s", detail);
-}
-
-static int print_cells(void)
-{
-	set_rest("", "the process measuring this cell ended without an answer");
-	for (size_t i = 0; i < sh->ncells; i++) {
-		const struct cell *c = &sh->cell[i];
-
-		printf("OBSERVE\t%s\t%s\t%s\t%s\t%s\t%s\n", c->mech, c->scen, c->entry, c->ns,
-		       c->observed, c->detail);
-	}
-	return fflush(stdout) ? PROBE_ERROR : PROBE_REACHED;
-}
 
 static int note(int code, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -254,14 +188,14 @@ static int make_objects(void *arg)
 	if (shm_make(l->small_key, SMALL_BYTES)) {
 		if (errno != ENOSYS)
 			return PROBE_ERROR;
-		set_cell(SHM_HELD, "skip", "%s: " NO_SYSVIPC, sh->why);
-		set_cell(SHM_DESTROYED, "skip", "%s: " NO_SYSVIPC, sh->why);
+		cell_set(SHM_HELD, "skip", "%s: " NO_SYSVIPC, sh->why);
+		cell_set(SHM_DESTROYED, "skip", "%s: " NO_SYSVIPC, sh->why);
 		shm = false;
 	}
 	if (mq_make(l->mq_name)) {
 		if (errno != ENOSYS)
 			return PROBE_ERROR;
-		set_cell(MQ_HELD, "skip", "%s: " NO_MQUEUE, sh->why);
+		cell_set(MQ_HELD, "skip", "%s: " NO_MQUEUE, sh->why);
 		mq = false;
 	}
 	if ((shm && (shm_make(l->big_key, BIG_BYTES) || shm_read(l->small_key, &in_shm))) ||
@@ -297,12 +231,12 @@ static int hold(struct lifetime *l, pid_t pid)
 static void judge_held(size_t cell, int rc, unsigned value)
 {
 	if (rc == PROBE_ABSENT)
-		set_cell(cell, "gone", "after setns through the fd: %s", sh->why);
+		cell_set(cell, "gone", "after setns through the fd: %s", sh->why);
 	else if (rc == PROBE_REACHED && value == VALUE)
-		set_cell(cell, "survives", "after setns through the fd, with no process left "
+		cell_set(cell, "survives", "after setns through the fd, with no process left "
 			 "in the namespace, the object still holds %u", value);
 	else
-		set_cell(cell, "", "after setns: %s (read %u)", rc ? sh->why : "", value);
+		cell_set(cell, "", "after setns: %s (read %u)", rc ? sh->why : "", value);
 }
 
 /* Runs in a fork: joins the held namespace through the fds and looks. */
@@ -333,10 +267,10 @@ static void host_must_not_see(const struct lifetime *l)
 	unsigned value;
 
 	if (shm_read(l->small_key, &value) != PROBE_ABSENT)
-		set_cell(SHM_HELD, "", "control failed: the host reaches key 0x%08x too",
+		cell_set(SHM_HELD, "", "control failed: the host reaches key 0x%08x too",
 			 (unsigned)l->small_key);
 	if (mq_read(l->mq_name, &value) != PROBE_ABSENT)
-		set_cell(MQ_HELD, "", "control failed: the host reaches %s too", l->mq_name);
+		cell_set(MQ_HELD, "", "control failed: the host reaches %s too", l->mq_name);
 }
 
 static long shmem_kib(void)
@@ -368,9 +302,9 @@ static void watch_free(struct lifetime *l)
 	struct timespec t0;
 
 	if (held < 0)
-		return set_cell(SHM_DESTROYED, "skip", "no Shmem line in /proc/meminfo");
+		return cell_set(SHM_DESTROYED, "skip", "no Shmem line in /proc/meminfo");
 	if ((long)rss_kib < need)
-		return set_cell(SHM_DESTROYED, "", "positive control failed: while held, the "
+		return cell_set(SHM_DESTROYED, "", "positive control failed: while held, the "
 				"namespace had %lu KiB of shm resident (SHM_INFO), not %lu",
 				rss_kib, BIG_BYTES / 1024);
 	close(l->ipc_fd);
@@ -384,11 +318,11 @@ static void watch_free(struct lifetime *l)
 	while ((ms = ms_since(&t0)) < FREE_BOUND_MS && held - (now = shmem_kib()) < need)
 		nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
 	if (held - now >= need)
-		set_cell(SHM_DESTROYED, "destroyed", "Shmem fell by %ld KiB within %ld ms of "
+		cell_set(SHM_DESTROYED, "destroyed", "Shmem fell by %ld KiB within %ld ms of "
 			 "closing the last fd (while held: %lu KiB of shm resident in the "
 			 "namespace)", held - now, ms, rss_kib);
 	else
-		set_cell(SHM_DESTROYED, "kept", "Shmem fell by %ld KiB only in %d ms after "
+		cell_set(SHM_DESTROYED, "kept", "Shmem fell by %ld KiB only in %d ms after "
 			 "closing the last fd (while held: %lu KiB of shm resident in the "
 			 "namespace)", held - now, FREE_BOUND_MS, rss_kib);
 }
@@ -403,8 +337,8 @@ static void measure_held(struct lifetime *l)
 	if (pid == 0)
 		_exit(join_and_look(l));
 	rc = pid < 0 ? note(PROBE_ERROR, errno, "fork") : ns_wait(pid, probe_timeout(), "the joiner");
-	set_cell(SHM_HELD, "", "%s (exit %d)", sh->why, rc);
-	set_cell(MQ_HELD, "", "%s (exit %d)", sh->why, rc);
+	cell_set(SHM_HELD, "", "%s (exit %d)", sh->why, rc);
+	cell_set(MQ_HELD, "", "%s (exit %d)", sh->why, rc);
 	watch_free(l);
 }
 
@@ -417,9 +351,9 @@ static int lifetime(void)
 	pid_t pid;
 	int rc;
 
-	define_cell(SHM_HELD, "sysv-shm", "held-by-nsfs-fd", "setns", ns);
-	define_cell(MQ_HELD, "posix-mq", "held-by-nsfs-fd", "setns", ns);
-	define_cell(SHM_DESTROYED, "sysv-shm", "destroyed-with-last-holder", "setns", ns);
+	cell_declare("sysv-shm", "held-by-nsfs-fd", "setns", ns);
+	cell_declare("posix-mq", "held-by-nsfs-fd", "setns", ns);
+	cell_declare("sysv-shm", "destroyed-with-last-holder", "setns", ns);
 	/* names of this process, so that the host cannot have them */
 	snprintf(token, sizeof(token), "ipcns-lifetime-%d-small", (int)getpid());
 	l.small_key = probe_sysv_key(token);
@@ -435,24 +369,24 @@ static int lifetime(void)
 	close(l.made[1]);
 	close(l.opened[0]);
 	if (rc) {
-		set_rest(rc == PROBE_UNSUPPORTED ? "skip" : "", "%s", sh->why);
-		return print_cells();
+		cells_rest(rc == PROBE_UNSUPPORTED ? "skip" : "", "%s", sh->why);
+		return cells_print();
 	}
 	rc = probe_checkpoint_read(l.made[0], 'm', probe_timeout(), "the objects");
 	if (rc)
-		set_rest("", "positive control failed: in the new namespace: %s", sh->why);
+		cells_rest("", "positive control failed: in the new namespace: %s", sh->why);
 	if (!rc && (hold(&l, pid) || probe_checkpoint_write(l.opened[1], 'o')))
 		rc = PROBE_ERROR;
 	close(l.opened[1]); /* on failure, EOF tells the child to give up */
 	close(l.made[0]);
 	if (ns_wait(pid, probe_timeout(), "the child making the objects") == 0 && !rc)
 		measure_held(&l);
-	set_rest("", "%s", sh->why);
+	cells_rest("", "%s", sh->why);
 	if (l.ipc_fd >= 0)
 		close(l.ipc_fd);
 	if (l.user_fd >= 0)
 		close(l.user_fd);
-	return print_cells();
+	return cells_print();
 }
 
 /* ---- mqueue-fs -------------------------------------------------------- */
@@ -505,7 +439,7 @@ static void mount_cells_failed(void)
 	bool absent = errno == ENODEV || errno == ENOSYS;
 
 	for (size_t i = BEFORE_UNSHARE; i <= THROUGH_FS; i++)
-		set_cell(i, absent ? "skip" : "", "%s%s", sh->why, absent ? ": " NO_MQUEUE : "");
+		cell_set(i, absent ? "skip" : "", "%s%s", sh->why, absent ? ": " NO_MQUEUE : "");
 }
 
 /* A mount made before unshare(CLONE_NEWIPC): which namespace does it show? */
@@ -527,11 +461,11 @@ static int before_unshare(const char *dir)
 		return note(-1, 0, "unshare(CLONE_NEWIPC) left the IPC namespace as it was");
 	err = find_queue(Q_BEFORE);
 	if (listed(old, Q_BEFORE))
-		set_cell(BEFORE_UNSHARE, "old-ns", "after unshare(CLONE_NEWIPC) the mount made "
+		cell_set(BEFORE_UNSHARE, "old-ns", "after unshare(CLONE_NEWIPC) the mount made "
 			 "before still lists %s; mq_open of it: %s", Q_BEFORE,
 			 err ? probe_errno_name(err) : "found");
 	else
-		set_cell(BEFORE_UNSHARE, "new-ns", "after unshare(CLONE_NEWIPC) the mount made "
+		cell_set(BEFORE_UNSHARE, "new-ns", "after unshare(CLONE_NEWIPC) the mount made "
 			 "before no longer lists %s", Q_BEFORE);
 	return 0;
 }
@@ -550,31 +484,31 @@ static void after_unshare(const char *dir)
 		return mount_cells_failed();
 	}
 	if (listed(fresh, Q_BEFORE))
-		set_cell(FRESH_MOUNT, "old-ns", "a mount made after unshare lists %s of the old "
+		cell_set(FRESH_MOUNT, "old-ns", "a mount made after unshare lists %s of the old "
 			 "namespace", Q_BEFORE);
 	else
-		set_cell(FRESH_MOUNT, "new-ns", "a mount made after unshare lists %s, made in "
+		cell_set(FRESH_MOUNT, "new-ns", "a mount made after unshare lists %s, made in "
 			 "the new namespace, and not %s of the old", Q_AFTER, Q_BEFORE);
 
 	/* The control for the lookup: mq_open finds what mq_open made. */
 	if ((err = find_queue(Q_AFTER)))
-		return set_cell(THROUGH_FS, "", "positive control failed: mq_open(%s): %s",
+		return cell_set(THROUGH_FS, "", "positive control failed: mq_open(%s): %s",
 				Q_AFTER, probe_errno_name(err));
 	snprintf(path, sizeof(path), "%.300s%s", fresh, Q_FILE);
 	fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return set_cell(THROUGH_FS, "", "open(%s, O_CREAT): %s", path,
+		return cell_set(THROUGH_FS, "", "open(%s, O_CREAT): %s", path,
 				probe_errno_name(errno));
 	close(fd);
 	err = find_queue(Q_FILE);
 	if (!err)
-		set_cell(THROUGH_FS, "visible", "open(O_CREAT) in the mount made a queue that "
+		cell_set(THROUGH_FS, "visible", "open(O_CREAT) in the mount made a queue that "
 			 "mq_open(%s) finds", Q_FILE);
 	else if (err == ENOENT)
-		set_cell(THROUGH_FS, "invisible", "open(O_CREAT) in the mount worked, but "
+		cell_set(THROUGH_FS, "invisible", "open(O_CREAT) in the mount worked, but "
 			 "mq_open(%s): ENOENT", Q_FILE);
 	else
-		set_cell(THROUGH_FS, "", "mq_open(%s): %s", Q_FILE, probe_errno_name(err));
+		cell_set(THROUGH_FS, "", "mq_open(%s): %s", Q_FILE, probe_errno_name(err));
 }
 
 /* In a new IPC and mount namespace made by ns_start, / already private. */
@@ -613,7 +547,7 @@ static void mount_in_userns(size_t cell, bool new_ipc)
 	char map[32];
 
 	if (probe_drop_root())
-		return set_cell(cell, "", "dropping to uid %d: %s", PROBE_NOBODY,
+		return cell_set(cell, "", "dropping to uid %d: %s", PROBE_NOBODY,
 				probe_errno_name(errno));
 	int flags = CLONE_NEWUSER | CLONE_NEWNS | (new_ipc ? CLONE_NEWIPC : 0), err;
 	const char *why;
@@ -621,32 +555,32 @@ static void mount_in_userns(size_t cell, bool new_ipc)
 	if (unshare(flags)) {
 		err = errno;
 		why = ns_refusal(flags, err);
-		return set_cell(cell, why ? "skip" : "", "unshare(CLONE_NEWUSER|CLONE_NEWNS%s) as "
+		return cell_set(cell, why ? "skip" : "", "unshare(CLONE_NEWUSER|CLONE_NEWNS%s) as "
 				"uid %u: %s: %s", new_ipc ? "|CLONE_NEWIPC" : "", (unsigned)uid,
 				probe_errno_name(err), why ? why : "unexpected");
 	}
 	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
 	if (write_self("setgroups", "deny") || write_self("uid_map", map))
-		return set_cell(cell, "", "%s", sh->why);
+		return cell_set(cell, "", "%s", sh->why);
 	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
 	if (write_self("gid_map", map))
-		return set_cell(cell, "", "%s", sh->why);
+		return cell_set(cell, "", "%s", sh->why);
 	/* "none": the kernel ignores it here; valgrind wants a string */
 	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) ||
 	    mount("tmpfs", ".", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700"))
-		return set_cell(cell, "", "positive control failed: as uid %u in a new user "
+		return cell_set(cell, "", "positive control failed: as uid %u in a new user "
 				"namespace, making / private or mounting tmpfs: %s", (unsigned)uid,
 				probe_errno_name(errno));
 	if (!mount("mqueue", ".", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
-		set_cell(cell, "allowed", "as uid %u, root of a new user namespace %s: mount "
+		cell_set(cell, "allowed", "as uid %u, root of a new user namespace %s: mount "
 			 "mqueue worked (as tmpfs did)", (unsigned)uid, owning);
 	else if (errno == EPERM)
-		set_cell(cell, "denied", "as uid %u, root of a new user namespace %s: mount "
+		cell_set(cell, "denied", "as uid %u, root of a new user namespace %s: mount "
 			 "mqueue: EPERM (tmpfs worked)", (unsigned)uid, owning);
 	else if (errno == ENODEV)
-		set_cell(cell, "skip", "mount mqueue: ENODEV: " NO_MQUEUE);
+		cell_set(cell, "skip", "mount mqueue: ENODEV: " NO_MQUEUE);
 	else
-		set_cell(cell, "", "mount mqueue: %s", probe_errno_name(errno));
+		cell_set(cell, "", "mount mqueue: %s", probe_errno_name(errno));
 }
 
 static void measure_userns_mount(const char *dir, size_t cell, bool new_ipc)
@@ -669,7 +603,7 @@ static void measure_userns_mount(const char *dir, size_t cell, bool new_ipc)
 		note(0, errno, "fork");
 	else
 		ns_wait(pid, probe_timeout(), "the user-namespace child");
-	set_cell(cell, "", "%s", sh->why);
+	cell_set(cell, "", "%s", sh->why);
 }
 
 static int mqueue_fs(void)
@@ -681,11 +615,11 @@ static int mqueue_fs(void)
 	pid_t pid;
 	int rc;
 
-	define_cell(BEFORE_UNSHARE, "mqueue-fs", "mount-before-unshare", "unshare", ns);
-	define_cell(FRESH_MOUNT, "mqueue-fs", "fresh-mount", "unshare", ns);
-	define_cell(THROUGH_FS, "mqueue-fs", "create-through-fs", "-", ns);
-	define_cell(IN_USERNS, "mqueue-fs", "mount-in-userns", "unshare", "ipc+user+mnt");
-	define_cell(IN_USERNS_HOST_IPC, "mqueue-fs", "mount-in-userns-host-ipc", "unshare",
+	cell_declare("mqueue-fs", "mount-before-unshare", "unshare", ns);
+	cell_declare("mqueue-fs", "fresh-mount", "unshare", ns);
+	cell_declare("mqueue-fs", "create-through-fs", "-", ns);
+	cell_declare("mqueue-fs", "mount-in-userns", "unshare", "ipc+user+mnt");
+	cell_declare("mqueue-fs", "mount-in-userns-host-ipc", "unshare",
 		    "user+mnt");
 	/* Every mount goes on this directory, in mount namespaces made here. */
 	tmp = tmp && *tmp ? tmp : "/tmp";
@@ -702,12 +636,12 @@ static int mqueue_fs(void)
 	if (rc == PROBE_REACHED)
 		ns_wait(pid, probe_timeout(), "the mqueue child");
 	for (size_t i = BEFORE_UNSHARE; i <= THROUGH_FS; i++)
-		set_cell(i, rc == PROBE_UNSUPPORTED ? "skip" : "", "%s", sh->why);
+		cell_set(i, rc == PROBE_UNSUPPORTED ? "skip" : "", "%s", sh->why);
 	measure_userns_mount(dir, IN_USERNS, true);
 	measure_userns_mount(dir, IN_USERNS_HOST_IPC, false);
 	if (rmdir(dir))
 		probe_fail_errno(PROBE_ERROR, errno, "rmdir %s", dir);
-	return print_cells();
+	return cells_print();
 }
 
 int main(int argc, char **argv)
@@ -730,6 +664,8 @@ int main(int argc, char **argv)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return probe_fail_errno(PROBE_ERROR, errno, "mmap");
+	if (cells_init())
+		return PROBE_ERROR;
 	rootless = getuid() != 0;
 	probe_arm_deadline(argv[i]);
 	return strcmp(argv[i], "lifetime") ? mqueue_fs() : lifetime();

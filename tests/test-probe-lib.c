@@ -8,7 +8,9 @@
  * Runs as TAP for meson: CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent.
  * Diagnostics that the library prints to stderr are expected noise.
  */
+#include "cells.h"
 #include "ns.h"
+#include "peer.h"
 #include "probe.h"
 
 #include <check.h>
@@ -546,6 +548,83 @@ START_TEST(test_ns_refusal)
 	ck_assert_ptr_nonnull(strstr(ns_refusal(CLONE_NEWIPC, EPERM), "CAP_SYS_ADMIN"));
 	ck_assert_ptr_null(ns_refusal(CLONE_NEWIPC, ENOMEM));
 	ck_assert_ptr_null(ns_refusal(CLONE_NEWIPC, EBADF));
+}
+END_TEST
+
+/* ---- the cell table and the peer ------------------------------------- */
+
+/* Declared cells keep their order; the first answer stands; a child's answer
+ * reaches the parent; what nobody answered gets the rest's reason. */
+START_TEST(test_cells_table)
+{
+	size_t a, b, c;
+	pid_t pid;
+
+	ck_assert_int_eq(cells_init(), 0);
+	a = cell_declare("sysv-shm", "held", "setns", "ipc");
+	b = cell_declare("posix-mq", "held", "setns", "ipc");
+	c = cell_declare("sysv-shm", "gone", "-", "ipc");
+	ck_assert_uint_eq(cell_declare("posix-mq", "held", "setns", "ipc"), b);
+	ck_assert_uint_eq(cells_count(), 3);
+	cell_set(a, "survives", "read %d\twith a tab", 42);
+	cell_set(a, "gone", "a second answer is ignored");
+	pid = fork();
+	if (pid == 0) {
+		cell_set(b, "skip", "no queues here");
+		_exit(0);
+	}
+	ck_assert_int_eq(ns_wait(pid, 5, "the child"), 0);
+	cells_rest("", "the step broke");
+	ck_assert_str_eq(cell_at(a)->observed, "survives");
+	ck_assert_str_eq(cell_at(a)->detail, "read 42 with a tab");
+	ck_assert_str_eq(cell_at(b)->observed, "skip");
+	ck_assert_str_eq(cell_at(b)->detail, "no queues here");
+	ck_assert_str_eq(cell_at(c)->observed, "");
+	ck_assert_str_eq(cell_at(c)->detail, "the step broke");
+	ck_assert_ptr_null(cell_at(3));
+}
+END_TEST
+
+static int echo_doubled(struct peer *self, void *arg)
+{
+	long v;
+
+	(void)arg;
+	if (peer_hear(self, &v))
+		return 3;
+	return peer_tell(self, 2 * v) ? 3 : 7;
+}
+
+START_TEST(test_peer_round_trip)
+{
+	struct peer p;
+	long v = 0;
+
+	ck_assert_int_eq(peer_start(&p, echo_doubled, NULL), 0);
+	ck_assert_int_eq(peer_tell(&p, 21), 0);
+	ck_assert_int_eq(peer_hear(&p, &v), 0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(peer_end(&p), 7); /* the child's exit code */
+}
+END_TEST
+
+static int says_nothing(struct peer *self, void *arg)
+{
+	(void)self;
+	(void)arg;
+	return 0;
+}
+
+/* A child that exits without a word is EOF, at once, with a reason. */
+START_TEST(test_peer_eof)
+{
+	struct peer p;
+	long v;
+
+	ck_assert_int_eq(peer_start(&p, says_nothing, NULL), 0);
+	ck_assert_int_eq(peer_hear(&p, &v), -1);
+	ck_assert_ptr_nonnull(strstr(probe_last_message(), "stopped early"));
+	ck_assert_int_eq(peer_end(&p), 0);
 }
 END_TEST
 
@@ -1120,6 +1199,9 @@ static Suite *probe_lib_suite(void)
 	LOOP(tc, test_check_spec_table, spec_cases);
 	tcase_add_test(tc, test_ns_inode);
 	tcase_add_test(tc, test_ns_refusal);
+	tcase_add_test(tc, test_cells_table);
+	tcase_add_test(tc, test_peer_round_trip);
+	tcase_add_test(tc, test_peer_eof);
 	tcase_add_test(tc, test_drop_root);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);

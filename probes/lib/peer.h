@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * A peer: a forked child and two pipes, one each way, carrying one long a
+ * message. The checkpoint pattern of clone(2)'s examples, for probes whose
+ * parent and child take turns (one acts, tells the other, which looks). No
+ * sleeps: every wait is a bounded poll; EOF means the other side is gone.
+ */
+#ifndef IPCNS_PEER_H
+#define IPCNS_PEER_H
+
+#include <sys/types.h>
+
+struct peer {
+	pid_t pid; /* in the parent: the child's; in the child: 0 */
+	int to, from;
+};
+
+typedef int (*peer_fn)(struct peer *self, void *arg);
+
+/* Forks a child that runs FN(its end, ARG) and exits with its return. 0, or
+ * -1 with the reason in probe_last_message(). */
+int peer_start(struct peer *p, peer_fn fn, void *arg);
+
+/* One message each way. peer_hear waits at most probe_timeout(); -1 on
+ * timeout or EOF, with the reason in probe_last_message(). */
+int peer_tell(struct peer *p, long v);
+int peer_hear(struct peer *p, long *v);
+
+/* Closes our ends (EOF lets a waiting child go) and reaps the child, bounded:
+ * its exit code, as ns_wait gives it. */
+int peer_end(struct peer *p);
+
+#endif
