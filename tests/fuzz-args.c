@@ -25,7 +25,7 @@ static const struct probe_mech mechs[] = {
 	{ "tok", NAME_TOKEN, op_value, op_get, op_value, op_name, op_name, op_name, NULL },
 	{ "path", NAME_PATH, op_value, op_get, NULL, NULL, NULL, NULL, NULL },
 };
-static const struct probe_family fam = { "fuzz", "fuzzing", mechs, 2 };
+static const struct probe_family fam = { "fuzz", "fuzzing", mechs, 2, "" };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

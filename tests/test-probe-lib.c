@@ -990,7 +990,7 @@ static const struct probe_mech fake_mechs[] = {
 };
 
 static const struct probe_family fake_family = {
-	"fake", "A family for tests.", fake_mechs, N_ELEMENTS(fake_mechs),
+	"fake", "A family for tests.", fake_mechs, N_ELEMENTS(fake_mechs), "fake-",
 };
 
 static char captured[4096];

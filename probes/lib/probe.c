@@ -17,6 +17,7 @@
 
 const char *probe_prog = "probe";
 const char *probe_kconfig;
+pid_t probe_server_pid;
 static char last_message[512];
 
 const char *probe_last_message(void)
@@ -453,7 +454,11 @@ int probe_main(const struct probe_family *fam, int argc, char **argv)
 
 	probe_arm_deadline(verb);
 	switch (v) {
-	case 0: rc = m->create ? m->create(name, value) : -1; break;
+	case 0:
+		rc = m->create ? m->create(name, value) : -1;
+		if (rc == PROBE_REACHED && probe_server_pid > 0)
+			printf("%d\n", (int)probe_server_pid);
+		break;
 	case 1:
 		rc = m->get ? m->get(name, &value) : -1;
 		if (rc == PROBE_REACHED)

@@ -124,7 +124,12 @@ struct probe_family {
 	const char *summary;
 	const struct probe_mech *mechs;
 	size_t nmechs;
+	const char *prefix; /* of the record's ids: "sysv-" + "msg" */
 };
+
+/* Set by a create that starts a server (FIFOs, sockets): its pid, which
+ * probe_main prints; whoever calls create directly ends it. */
+extern pid_t probe_server_pid;
 
 int probe_main(const struct probe_family *fam, int argc, char **argv);
 
