@@ -5,6 +5,7 @@
  * point (new namespaces, or none with --entry fork: the positive control),
  * the child sends VALUE, and the parent prints what arrived.
  */
+#include "lib/cells.h"
 #include "lib/ns.h"
 #include "lib/probe.h"
 
@@ -40,8 +41,13 @@ struct chan {
 
 static const char usage_text[] =
 	"usage: probe-inherit [-t SECONDS] [OPTIONS] MECH VALUE\n"
+	"       probe-inherit [-t SECONDS] --cells MECH\n"
 	"Makes an inherited channel, starts a child through the entry point, lets\n"
-	"the child send VALUE (0..32767) and prints what arrived.\n"
+	"the child send VALUE (0..32767) and prints what arrived. --cells measures\n"
+	"the cells \"MECH inherited clone|clone3|unshare\" (IPC namespaces owned by a\n"
+	"new user namespace when not root): with no new namespace\n"
+	"first (the positive control), then through each entry point, and prints a\n"
+	"line a cell (OBSERVE mechanism scenario entry namespaces observed detail).\n"
 	"  MECH        pipe | socketpair | eventfd | memfd | posix-sem-unnamed | signal\n"
 	"%s"
 	"  -t          bound on every wait, 1..3600 s (default 10, or IPCNS_TIMEOUT)\n"
@@ -162,14 +168,76 @@ static int receive(struct chan *c, pid_t child, unsigned *value)
 	return probe_fail(PROBE_ABSENT, "nothing arrived through the %s", mech_names[c->mech]);
 }
 
+/* The channel, through a child placed as SPEC says: what arrived in *GOT. */
+static int carry(const struct ns_spec *spec, enum mech m, unsigned value, unsigned *got)
+{
+	struct chan c = { .mech = m, .value = value, .fd = { -1, -1 } };
+	pid_t pid;
+	int rc = make(&c);
+
+	if (!rc)
+		rc = ns_start(spec, send_value, &c, &pid);
+	if (!rc && (m == PIPE || m == SOCKETPAIR)) {
+		close(c.fd[1]); /* the child's end */
+		c.fd[1] = -1;
+	}
+	if (!rc)
+		rc = ns_wait(pid, probe_timeout(), "the child");
+	if (!rc)
+		rc = receive(&c, pid, got);
+	for (int k = 0; k < 2; k++)
+		if (c.fd[k] >= 0 && (k == 0 || c.fd[1] != c.fd[0]))
+			close(c.fd[k]);
+	if (c.mem && c.mem != MAP_FAILED)
+		munmap(c.mem, sizeof(*c.mem));
+	return rc;
+}
+
+/* --cells: the control, then each entry point, a cell each. */
+static int cells(enum mech m, unsigned want)
+{
+	static const enum ns_entry entries[] = { NS_ENTRY_CLONE, NS_ENTRY_CLONE3,
+						 NS_ENTRY_UNSHARE };
+	const char *ns = want & NS_WANT_USER ? "ipc+user" : "ipc";
+	struct ns_spec spec = { .entry = NS_ENTRY_FORK, .observe_same_ipc = true };
+	unsigned got = 0;
+	int rc;
+
+	probe_quiet = true; /* failures are details here */
+	if (cells_init())
+		return PROBE_ERROR;
+	for (size_t i = 0; i < 3; i++)
+		cell_declare(mech_names[m], "inherited", ns_entry_name(entries[i]), ns);
+	rc = carry(&spec, m, 107, &got);
+	if (rc || got != 107) {
+		cells_rest(rc == PROBE_UNSUPPORTED ? "skip" : "", "positive control failed: with "
+			   "no new namespace: exit %d, got '%u': %s", rc, got, probe_last_message());
+		return cells_print();
+	}
+	spec.want = want;
+	for (size_t i = 0; i < 3; i++) {
+		spec.entry = entries[i];
+		got = 0;
+		rc = carry(&spec, m, 107, &got);
+		if (!rc && got == 107)
+			cell_set(i, "crosses", "the parent got 107 from the child");
+		else if (rc == PROBE_ABSENT)
+			cell_set(i, "blocked", "%s", probe_last_message());
+		else if (rc == PROBE_UNSUPPORTED)
+			cell_set(i, "skip", "%s", probe_last_message());
+		else
+			cell_set(i, "", "exit %d, got '%u': %s", rc, got, probe_last_message());
+	}
+	return cells_print();
+}
+
 int main(int argc, char **argv)
 {
 	struct ns_spec spec = { .entry = NS_ENTRY_CLONE, .observe_same_ipc = true };
-	struct chan c = { .fd = { -1, -1 } };
 	unsigned value, t;
 	size_t m;
 	int i = 1, rc;
-	pid_t pid;
+	bool cells_mode = false;
 
 	rc = probe_init(argv[0]);
 	if (rc)
@@ -179,6 +247,11 @@ int main(int argc, char **argv)
 		return PROBE_REACHED;
 	}
 	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--cells")) {
+			cells_mode = true;
+			i++;
+			continue;
+		}
 		rc = ns_parse_option(argc, argv, &i, &spec);
 		if (rc == 1)
 			continue;
@@ -194,6 +267,17 @@ int main(int argc, char **argv)
 	}
 	if (ns_check_spec(&spec))
 		goto usage;
+	if (cells_mode) {
+		for (m = 0; m < NMECH && i + 1 == argc && strcmp(argv[i], mech_names[m]); m++)
+			;
+		if (m == NMECH || i + 1 != argc || spec.entry != NS_ENTRY_CLONE ||
+		    (spec.want & ~NS_WANT_USER)) {
+			probe_fail(PROBE_USAGE, "--cells wants MECH alone (and --user at most)");
+			goto usage;
+		}
+		/* as anyone but root, the kernel's rootless way in */
+		return cells((enum mech)m, spec.want | (getuid() ? NS_WANT_USER : 0));
+	}
 	if (argc - i != 2) {
 		probe_fail(PROBE_USAGE, "wants MECH VALUE");
 		goto usage;
@@ -206,21 +290,7 @@ int main(int argc, char **argv)
 			   argv[i + (m == NMECH ? 0 : 1)]);
 		goto usage;
 	}
-	c.mech = (enum mech)m;
-	c.value = value;
-
-	rc = make(&c);
-	if (rc)
-		return rc;
-	rc = ns_start(&spec, send_value, &c, &pid);
-	if (rc)
-		return rc;
-	if (c.mech == PIPE || c.mech == SOCKETPAIR)
-		close(c.fd[1]); /* the child's end */
-	rc = ns_wait(pid, probe_timeout(), "the child");
-	if (rc)
-		return rc;
-	rc = receive(&c, pid, &value);
+	rc = carry(&spec, (enum mech)m, value, &value);
 	if (rc)
 		return rc;
 	printf("%u\n", value);

@@ -9,12 +9,12 @@
 
 load helpers
 
-@test "sysv-msg: host to namespace, namespace to host, sibling, same name, join" { measure sysv-msg host-to-ns ns-to-host sibling same-name join; }
-@test "sysv-sem: host to namespace, namespace to host, sibling, same name, join" { measure sysv-sem host-to-ns ns-to-host sibling same-name join; }
-@test "sysv-shm: host to namespace, namespace to host, sibling, same name, join" { measure sysv-shm host-to-ns ns-to-host sibling same-name join; }
-@test "posix-mq: host to namespace, namespace to host, sibling, same name, join" { measure posix-mq host-to-ns ns-to-host sibling same-name join; }
-@test "posix-sem: host to namespace, namespace to host, sibling, same name, join" { measure posix-sem host-to-ns ns-to-host sibling same-name join; }
-@test "posix-shm: host to namespace, namespace to host, sibling, same name, join" { measure posix-shm host-to-ns ns-to-host sibling same-name join; }
-@test "fifo: host to namespace, namespace to host, sibling, same name, join" { measure fifo host-to-ns ns-to-host sibling same-name join; }
-@test "unix-path: host to namespace, namespace to host, sibling, same name, join" { measure unix-path host-to-ns ns-to-host sibling same-name join; }
-@test "unix-abstract: host to namespace, namespace to host, sibling, same name, join" { measure unix-abstract host-to-ns ns-to-host sibling same-name join; }
+@test "sysv-msg: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named sysv-msg; }
+@test "sysv-sem: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named sysv-sem; }
+@test "sysv-shm: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named sysv-shm; }
+@test "posix-mq: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named posix-mq; }
+@test "posix-sem: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named posix-sem; }
+@test "posix-shm: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named posix-shm; }
+@test "fifo: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named fifo; }
+@test "unix-path: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named unix-path; }
+@test "unix-abstract: host to namespace, namespace to host, sibling, same name, join" { measure --observe probe-named unix-abstract; }

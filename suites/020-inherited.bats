@@ -5,9 +5,9 @@
 
 load helpers
 
-@test "pipe: from a child in a new namespace to its parent" { measure pipe inherited; }
-@test "socketpair: from a child in a new namespace to its parent" { measure socketpair inherited; }
-@test "eventfd: from a child in a new namespace to its parent" { measure eventfd inherited; }
-@test "memfd: from a child in a new namespace to its parent" { measure memfd inherited; }
-@test "posix-sem-unnamed: from a child in a new namespace to its parent" { measure posix-sem-unnamed inherited; }
-@test "signal: from a child in a new namespace to its parent" { measure signal inherited; }
+@test "pipe: from a child in a new namespace to its parent" { measure --observe probe-inherit --cells pipe; }
+@test "socketpair: from a child in a new namespace to its parent" { measure --observe probe-inherit --cells socketpair; }
+@test "eventfd: from a child in a new namespace to its parent" { measure --observe probe-inherit --cells eventfd; }
+@test "memfd: from a child in a new namespace to its parent" { measure --observe probe-inherit --cells memfd; }
+@test "posix-sem-unnamed: from a child in a new namespace to its parent" { measure --observe probe-inherit --cells posix-sem-unnamed; }
+@test "signal: from a child in a new namespace to its parent" { measure --observe probe-inherit --cells signal; }

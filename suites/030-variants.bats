@@ -7,22 +7,22 @@
 
 load helpers
 
-@test "sysv-msg with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt sysv-msg host-to-ns:clone ns-to-host; }
-@test "sysv-sem with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt sysv-sem host-to-ns:clone ns-to-host; }
-@test "sysv-shm with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt sysv-shm host-to-ns:clone ns-to-host; }
-@test "posix-mq with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt posix-mq host-to-ns:clone ns-to-host; }
-@test "posix-sem with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt posix-sem host-to-ns:clone ns-to-host; }
-@test "posix-shm with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt posix-shm host-to-ns:clone ns-to-host; }
-@test "fifo with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt fifo host-to-ns:clone ns-to-host; }
-@test "unix-path with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt unix-path host-to-ns:clone ns-to-host; }
-@test "unix-abstract with a mnt namespace: host to namespace, namespace to host" { measure --variant mnt unix-abstract host-to-ns:clone ns-to-host; }
+@test "sysv-msg with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt sysv-msg; }
+@test "sysv-sem with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt sysv-sem; }
+@test "sysv-shm with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt sysv-shm; }
+@test "posix-mq with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt posix-mq; }
+@test "posix-sem with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt posix-sem; }
+@test "posix-shm with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt posix-shm; }
+@test "fifo with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt fifo; }
+@test "unix-path with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt unix-path; }
+@test "unix-abstract with a mnt namespace: host to namespace, namespace to host" { measure --observe probe-named --variant mnt unix-abstract; }
 
-@test "sysv-msg with a net namespace: host to namespace, namespace to host" { measure --variant net sysv-msg host-to-ns:clone ns-to-host; }
-@test "sysv-sem with a net namespace: host to namespace, namespace to host" { measure --variant net sysv-sem host-to-ns:clone ns-to-host; }
-@test "sysv-shm with a net namespace: host to namespace, namespace to host" { measure --variant net sysv-shm host-to-ns:clone ns-to-host; }
-@test "posix-mq with a net namespace: host to namespace, namespace to host" { measure --variant net posix-mq host-to-ns:clone ns-to-host; }
-@test "posix-sem with a net namespace: host to namespace, namespace to host" { measure --variant net posix-sem host-to-ns:clone ns-to-host; }
-@test "posix-shm with a net namespace: host to namespace, namespace to host" { measure --variant net posix-shm host-to-ns:clone ns-to-host; }
-@test "fifo with a net namespace: host to namespace, namespace to host" { measure --variant net fifo host-to-ns:clone ns-to-host; }
-@test "unix-path with a net namespace: host to namespace, namespace to host" { measure --variant net unix-path host-to-ns:clone ns-to-host; }
-@test "unix-abstract with a net namespace: host to namespace, namespace to host" { measure --variant net unix-abstract host-to-ns:clone ns-to-host; }
+@test "sysv-msg with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net sysv-msg; }
+@test "sysv-sem with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net sysv-sem; }
+@test "sysv-shm with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net sysv-shm; }
+@test "posix-mq with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net posix-mq; }
+@test "posix-sem with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net posix-sem; }
+@test "posix-shm with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net posix-shm; }
+@test "fifo with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net fifo; }
+@test "unix-path with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net unix-path; }
+@test "unix-abstract with a net namespace: host to namespace, namespace to host" { measure --observe probe-named --variant net unix-abstract; }

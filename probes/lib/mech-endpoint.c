@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SERVER_LIFETIME 60
@@ -129,6 +130,8 @@ static int read_value(int fd, const char *name, unsigned *value)
 			continue;
 		if (n < 0)
 			return probe_fail_errno(PROBE_ERROR, errno, "read(%s)", name);
+		if (n == 0 && got == 0)
+			return PROBE_ABSENT; /* EOF before a byte: a writer that was leaving */
 		if (n == 0 || buf[(got += (size_t)n) - 1] == '\n' || got == sizeof(buf) - 1)
 			break; /* a value is one line */
 	}
@@ -137,7 +140,20 @@ static int read_value(int fd, const char *name, unsigned *value)
 	return PROBE_REACHED;
 }
 
-static int get(enum kind k, const char *name, unsigned *value)
+static bool deadline_passed(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+#define RETRY (-1)
+
+/* One try; RETRY when a FIFO reader met the EOF of a writer that was leaving. */
+static int get_once(enum kind k, const char *name, unsigned *value,
+		    const struct timespec deadline)
 {
 	struct sockaddr_un a;
 	struct stat st;
@@ -167,6 +183,10 @@ static int get(enum kind k, const char *name, unsigned *value)
 	}
 	rc = read_value(fd, name, value);
 	close(fd);
+	if (rc == PROBE_ABSENT && k == FIFO && !deadline_passed(&deadline))
+		return RETRY;
+	if (rc == PROBE_ABSENT)
+		return probe_fail(PROBE_ERROR, "%s: EOF before a value", name);
 	return rc;
 }
 
@@ -201,6 +221,22 @@ static int address_abstract(const char *name)
 static int fifo_create(const char *n, unsigned v) { return create(FIFO, n, v); }
 static int path_create(const char *n, unsigned v) { return create(UNIX_PATH, n, v); }
 static int abst_create(const char *n, unsigned v) { return create(UNIX_ABSTRACT, n, v); }
+static int get(enum kind k, const char *name, unsigned *value)
+{
+	struct timespec deadline;
+
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += probe_timeout();
+	/* A FIFO opened while the server was closing its last reader's end sees
+	 * that EOF: the server opens it again for us; bounded by the deadline. */
+	do
+		rc = get_once(k, name, value, deadline);
+	while (rc == RETRY);
+	return rc;
+}
+
 static int fifo_get(const char *n, unsigned *v) { return get(FIFO, n, v); }
 static int path_get(const char *n, unsigned *v) { return get(UNIX_PATH, n, v); }
 static int abst_get(const char *n, unsigned *v) { return get(UNIX_ABSTRACT, n, v); }

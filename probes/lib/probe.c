@@ -18,6 +18,7 @@
 const char *probe_prog = "probe";
 const char *probe_kconfig;
 pid_t probe_server_pid;
+bool probe_quiet;
 static char last_message[512];
 
 const char *probe_last_message(void)
@@ -241,7 +242,8 @@ static int vfail(int code, int err, const char *fmt, va_list ap)
 	    len < sizeof(last_message))
 		snprintf(last_message + len, sizeof(last_message) - len,
 			 ": this kernel lacks it (%s is off)", probe_kconfig);
-	fprintf(stderr, "%s: %s\n", probe_prog, last_message);
+	if (!probe_quiet)
+		fprintf(stderr, "%s: %s\n", probe_prog, last_message);
 	return code;
 }
 

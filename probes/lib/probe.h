@@ -35,6 +35,10 @@ extern const char *probe_prog; /* for diagnostics: "PROG: ..." */
  * that a skip says what would enable the feature. */
 extern const char *probe_kconfig;
 
+/* When set, probe_fail* keep the diagnostic (probe_last_message) without
+ * printing it: for engines whose verbs' failures are observations. */
+extern bool probe_quiet;
+
 /* The last diagnostic printed through probe_fail*, without "PROG: ", for a
  * cell's detail when a step fails after it was said ("" when none). */
 const char *probe_last_message(void);
