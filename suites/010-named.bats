@@ -5,7 +5,7 @@
 # unshare and util-linux; namespace to host; sibling namespaces; the same
 # name on both sides; joining through setns, pidfd and util-linux. One test a
 # mechanism rather than a scenario: Bats costs ~30 ms a test, and a failing
-# test lists every cell with its verdict. Expectations: fixtures/expected.tsv.
+# test lists every cell with its verdict. Expectations: fixtures/probe-named.tsv.
 
 load helpers
 

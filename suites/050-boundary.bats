@@ -2,7 +2,7 @@
 # What happens at the boundary of an IPC namespace: SEM_UNDO when a process
 # crosses it, handles made before unshare, SysV ids from the other side, and
 # what nsfs says of a namespace. probe-boundary measures a group of cells in
-# one process, inside a namespace it makes; expectations: fixtures/boundary.tsv.
+# one process, inside a namespace it makes; expectations: fixtures/probe-boundary.tsv.
 
 load helpers
 

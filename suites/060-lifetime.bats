@@ -2,7 +2,7 @@
 # How long IPC objects live, which namespace an mqueue mount shows, and what
 # util-linux's tools show across namespaces (the seed note's terminal session).
 # probe-lifetime and tools-view.sh measure a group of cells each; expectations:
-# fixtures/lifetime.tsv.
+# fixtures/probe-lifetime.tsv and fixtures/tools-view.tsv.
 
 load helpers
 

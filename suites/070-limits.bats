@@ -2,7 +2,7 @@
 # The limits on IPC namespaces and what they share: max_ipc_namespaces, and
 # the RLIMIT_MSGQUEUE budget across IPC namespaces of one user. probe-churn
 # measures both in a user namespace of its own; expectations:
-# fixtures/churn.tsv. (Churning thousands of namespaces is tools/stress.sh.)
+# fixtures/probe-churn.tsv. (Churning thousands of namespaces is tools/stress.sh.)
 
 load helpers
 

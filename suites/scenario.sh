@@ -12,7 +12,8 @@ usage() {
 	cat <<'EOF'
 usage: scenario.sh --observe PROBE [ARG...]
 Runs PROBE (a name in IPCNS_PROBES, or a path), which measures cells and
-prints a line a cell, tab-separated:
+prints a line a cell, tab-separated, and judges each against the rows of
+IPCNS_FIXTURES/PROBE.tsv (less a .sh), and no other file:
   OBSERVE mechanism scenario entry namespaces observed detail
 (observed "skip": the detail says why; empty: no valid observation). Each is
 judged against the fixtures and printed as
@@ -55,15 +56,15 @@ kernel_matches() {
 	esac
 }
 
-# The fixtures' rows, read once: "mechanism scenario namespaces kernel
-# expected why" (fixtures/*.tsv in name order).
+# The rows of fixtures/PROBE.tsv, the expectations of PROBE's cells (and of
+# no other's), read once: "mechanism scenario namespaces kernel expected why".
 ROWS=()
 load_fixtures() {
 	local line
 	while IFS= read -r line; do
 		case $line in '#'* | '') continue ;; esac
 		ROWS+=("$line")
-	done < <(cat "$IPCNS_FIXTURES"/*.tsv)
+	done <"$1"
 }
 
 # expected MECH SCENARIO NAMESPACES: the first matching row (mechanism,
@@ -130,6 +131,7 @@ observe() {
 }
 
 main() {
+	local fixtures
 	case ${1:-} in
 		-h | --help) usage; return 0 ;;
 		--observe) shift ;;
@@ -137,7 +139,9 @@ main() {
 	esac
 	[ $# -gt 0 ] || { usage >&2; return 2; }
 	case $1 in */*) ;; *) set -- "$IPCNS_PROBES/$1" "${@:2}" ;; esac
-	load_fixtures
+	fixtures=${1##*/} fixtures=$IPCNS_FIXTURES/${fixtures%.sh}.tsv
+	[ -r "$fixtures" ] || { echo "scenario.sh: no expectations for ${1##*/}: $fixtures" >&2; return 3; }
+	load_fixtures "$fixtures"
 	observe "$@"
 	[ "$DEVIATIONS" -gt 0 ] && return 1
 	[ "$SKIPS" = "$CELLS" ] && return 77

@@ -15,7 +15,7 @@ load helpers
 	meson install -C "$build" --quiet >/dev/null || fail "meson install failed"
 	assert [ -x "$prefix/libexec/ipcns-tests/ipcns" ]
 	assert [ -x "$prefix/share/ipcns-tests/suites/scenario.sh" ]
-	assert [ -f "$prefix/share/ipcns-tests/fixtures/expected.tsv" ]
+	assert [ -f "$prefix/share/ipcns-tests/fixtures/probe-named.tsv" ]
 	run -2 "$prefix/bin/ipcns-tests"
 	assert_output --partial "pass --output DIR"
 	run -0 "$prefix/bin/ipcns-tests" --output "$BATS_TEST_TMPDIR/out" --filter 'sysv-msg: host to|^pipe'

@@ -140,8 +140,8 @@ stop_after() {
 	# The same measurements against an expectation this kernel cannot meet.
 	mkdir "$BATS_TEST_TMPDIR/fixtures"
 	cp "$IPCNS_SRC"/fixtures/*.tsv "$BATS_TEST_TMPDIR/fixtures/"
-	sed -i '/^sysv-\*.*@(host-to-ns/s/ isolated / shared   /' "$BATS_TEST_TMPDIR/fixtures/expected.tsv"
-	run -0 grep -c '^sysv-\*.*@(host-to-ns.* shared ' "$BATS_TEST_TMPDIR/fixtures/expected.tsv"
+	sed -i '/^sysv-\*.*@(host-to-ns/s/ isolated / shared   /' "$BATS_TEST_TMPDIR/fixtures/probe-named.tsv"
+	run -0 grep -c '^sysv-\*.*@(host-to-ns.* shared ' "$BATS_TEST_TMPDIR/fixtures/probe-named.tsv"
 	assert_output 1
 	run -1 env IPCNS_FIXTURES="$BATS_TEST_TMPDIR/fixtures" "$IPCNS_SRC/run-tests.sh" --no-install \
 		--build "$IPCNS_BUILD" --output "$BATS_TEST_TMPDIR/out" --filter 'sysv-msg: host to namespace'
