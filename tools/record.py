@@ -767,10 +767,10 @@ class Report:
                 if c.verdict == "pass":
                     out.append(ind + "ok %d %s" % (j, name))
                 elif c.verdict == "skip":
-                    out.append(ind + "ok %d %s # SKIP %s" % (j, name, one_line(c.detail or "no reason recorded")))
+                    out.append(ind + "ok %d %s # SKIP %s" % (j, name, one_line(c.detail) or "no reason recorded"))
                 else:
-                    out.append(ind + "# expected %s, observed %s: %s" % (
-                        expected_word(c.expected), observed_word(c.observed), one_line(c.detail)))
+                    out.append(ind + one_line("# expected %s, observed %s: %s" % (
+                        expected_word(c.expected), observed_word(c.observed), c.detail or "no detail")))
                     out.append(ind + "not ok %d %s" % (j, name))
             if any(c.verdict == "fail" for c in cells):
                 out.append("not ok %d %s" % (k, ktap_name(mech)))
