@@ -294,7 +294,7 @@ set -m
 IPCNS_PROBES=$probes IPCNS_FIXTURES=${IPCNS_FIXTURES:-$src/fixtures} IPCNS_RECORD=$work/cells.tsv \
 	IPCNS_NAMES=$work/names IPCNS_RUN_ID=$run_id TMPDIR=$work/tmp \
 	"$probes/ipcns" --entry fork --reap -t 900 -- \
-	bats --tap --report-formatter junit --output "$work" ${filter:+--filter "$filter"} "$src/suites" &
+	bats --tap ${filter:+--filter "$filter"} "$src/suites" &
 suite_pid=$!
 set +m
 suite_rc=0
