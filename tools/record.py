@@ -101,15 +101,14 @@ def write_files(outdir, files):
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             except OSError as e:
-                raise Failure("could not write the record: cannot create a file in '%s': %s"
-                              % (outdir, e.strerror))
+                raise Failure("cannot write in '%s': %s" % (outdir, e.strerror))
             temps.append((tmp, os.path.join(outdir, name)))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
         for tmp, final in temps:
             os.replace(tmp, final)
     except OSError as e:
-        raise Failure("could not write the record in '%s': %s" % (outdir, e.strerror))
+        raise Failure("cannot write in '%s': %s" % (outdir, e.strerror))
     finally:
         for tmp, _ in temps:
             try:
