@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures, on the running kernel, which IPC mechanisms a new IPC namespace
-# isolates. Writes RESULTS.md, results.json and junit.xml, and exits non-zero
-# when the kernel deviates from fixtures/expected.tsv or the run leaks.
+# isolates. Writes RESULTS.md, results.json, junit.xml and results.ktap (with
+# tools/record.py), and exits non-zero when the kernel deviates from
+# fixtures/expected.tsv or the run leaks.
 set -u
 
 src=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -27,7 +28,8 @@ usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--config FI
 Measures which IPC mechanisms a new IPC namespace isolates on this kernel and
 records it. Installs missing packages when run as root (--no-install: only
 say what is missing).
-  --output DIR   where RESULTS.md, results.json, junit.xml and cells.tsv go
+  --output DIR   where RESULTS.md, results.json, junit.xml, results.ktap and
+                 cells.tsv go
                  (default: results/ in the source tree, and RESULTS.md at its top)
   --build DIR    Meson build directory (default: build/ in the source tree, or
                  $TMPDIR/ipcns-build-UID-HASH when the tree is read-only)
@@ -40,7 +42,7 @@ say what is missing).
   --build-only   install what is missing, build, print the build directory
   --kernel       boot that kernel in QEMU and run the suite there (tools/vm-run.sh)
   --compare      merge results.json files of several runs into one table
-                 (tools/compare.sh)
+                 (tools/record.py compare)
 Environment (for testing the suite itself): IPCNS_FIXTURES, a directory of
 other expectations; IPCNS_PROBES, a directory of other probes; IPCNS_TIMEOUT,
 the bound on every probe call (default 10 s).
@@ -59,7 +61,7 @@ say() { printf 'run-tests: %s\n' "$*" >&2; }
 for arg; do
 	case $arg in
 		--kernel) exec "$src/tools/vm-run.sh" "$@" ;;
-		--compare) exec "$src/tools/compare.sh" "$@" ;;
+		--compare) exec python3 "$src/tools/record.py" compare "$@" ;;
 	esac
 done
 die() { say "$2"; exit "$1"; }
@@ -114,6 +116,7 @@ if [ -n "$installed_probes" ]; then
 	[ -z "$self_test" ] || die 2 "--self-test runs in the source tree, not in an install"
 	[ -x "$installed_probes/ipcns" ] || die 3 "no probes in $installed_probes"
 	command -v bats >/dev/null || die 3 "bats is not installed"
+	command -v python3 >/dev/null || die 3 "python3 is not installed (it writes the record)"
 else
 	deps=("$([ -n "$self_test" ] && echo test || echo run)")
 	[ -z "$install" ] && deps=(--check "${deps[@]}")
@@ -291,7 +294,7 @@ set -m
 IPCNS_PROBES=$probes IPCNS_FIXTURES=${IPCNS_FIXTURES:-$src/fixtures} IPCNS_RECORD=$work/cells.tsv \
 	IPCNS_NAMES=$work/names IPCNS_RUN_ID=$run_id TMPDIR=$work/tmp \
 	"$probes/ipcns" --entry fork --reap -t 900 -- \
-	bats --tap --report-formatter junit --output "$work" ${filter:+--filter "$filter"} "$src/suites" &
+	bats --tap ${filter:+--filter "$filter"} "$src/suites" &
 suite_pid=$!
 set +m
 suite_rc=0
@@ -355,9 +358,8 @@ distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release
 	done
 	sed 's/^/note\t/' "$work/notes"
 } >"$work/meta"
-"$src/tools/report.sh" "$work/cells.tsv" "$work/meta" "$output" || die 3 "could not write the record"
+python3 "$src/tools/record.py" render "$work/cells.tsv" "$work/meta" "$output" || die 3 "could not write the record"
 cp "$work/cells.tsv" "$output/cells.tsv"
-[ -f "$work/report.xml" ] && cp "$work/report.xml" "$output/junit.xml"
 [ -n "$top_record" ] && cp "$output/RESULTS.md" "$src/RESULTS.md"
 
 read -r pass fail skip < <(awk -F '\t' '{ n[$7]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$work/cells.tsv")

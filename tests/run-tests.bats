@@ -33,18 +33,22 @@ cells_json() {
 	jq -r "$1" "$2/results.json"
 }
 
-# assert_whole_run DIR PRIVILEGE NAMESPACES: DIR's record is schema 1, of
+# assert_whole_run DIR PRIVILEGE NAMESPACES: DIR's record is schema 2, of
 # PRIVILEGE, with at least 120 cells in namespaces starting NAMESPACES, and
-# not one failed.
+# not one failed; its KTAP is well-formed, and so is its JSON, where
+# python3-jsonschema can tell.
 assert_whole_run() {
 	local schema privilege cells failed
 	run -0 cells_json "[.schema, .privilege, ([.cells[] | select(.namespaces | startswith(\"$3\"))] | length),
 		([.cells[] | select(.verdict == \"fail\")] | length)] | @tsv" "$1"
 	IFS=$'\t' read -r schema privilege cells failed <<<"$output"
-	assert_equal "$schema" 1
+	assert_equal "$schema" 2
 	assert_equal "$privilege" "$2"
 	assert [ "$cells" -ge 120 ]
 	assert_equal "$failed" 0
+	run -0 python3 "$BATS_TEST_DIRNAME/ktap_check.py" "$1/results.ktap"
+	run python3 "$BATS_TEST_DIRNAME/schema_check.py" "$1/results.json"
+	[ "$status" = 0 ] || [ "$status" = 77 ] || fail "$output"
 }
 
 setup() {
@@ -62,7 +66,7 @@ teardown() {
 	[ "$(id -u)" = 0 ] || skip "the full matrix needs root"
 	run -0 run_suite --output "$BATS_TEST_TMPDIR/out"
 	assert_output --partial "0 fail"
-	for f in RESULTS.md results.json junit.xml cells.tsv; do
+	for f in RESULTS.md results.json junit.xml results.ktap cells.tsv; do
 		assert [ -s "$BATS_TEST_TMPDIR/out/$f" ]
 	done
 	assert_whole_run "$BATS_TEST_TMPDIR/out" root ipc

@@ -106,7 +106,7 @@ fake_bzimage() {
 	assert [ "$cells" -gt 0 ]
 	assert_equal "$passed of $cells passed" "$cells of $cells passed"
 	# The record is the guest's: it names the kernel booted, as does the directory.
-	for f in RESULTS.md results.json junit.xml cells.tsv vm-console.log; do
+	for f in RESULTS.md results.json junit.xml results.ktap cells.tsv vm-console.log; do
 		assert [ -s "results-vm-$kernel/$f" ]
 	done
 	run -0 grep -c "^## Virtual machine" "results-vm-$kernel/RESULTS.md"

@@ -8,9 +8,10 @@ usage() {
 	cat <<'EOF'
 usage: tools/deps.sh [--check] run|test|vm
   run    what ./run-tests.sh needs: a C compiler, meson, ninja, pkg-config,
-         bats with bats-support and bats-assert, util-linux, coreutils
+         bats with bats-support and bats-assert, util-linux, coreutils,
+         python3 (the record)
   test   that, plus what the project's own tests need: check, jq, valgrind,
-         shellcheck
+         shellcheck, python3-jsonschema
   vm     run's, plus what ./run-tests.sh --kernel needs: QEMU and a static
          busybox
   --check  install nothing; only say what is missing
@@ -54,6 +55,7 @@ needs_run=(
 	"flock | made_by util-linux flock | util-linux | util-linux | flock | util-linux"
 	"timeout | made_by coreutils timeout | coreutils | coreutils | coreutils | coreutils"
 	"find | not_busybox find | findutils | findutils | findutils | findutils"
+	"python3 | command -v python3 | python3 | python3 | python3 | python"
 )
 needs_test=(
 	"check | pkg-config --exists check | check | check-devel | check-dev | check"
@@ -63,6 +65,7 @@ needs_test=(
 	"setpriv | made_by util-linux setpriv | util-linux | util-linux | setpriv | util-linux"
 	"pgrep | not_busybox pgrep | procps | procps-ng | procps-ng | procps-ng"
 	"diff | not_busybox diff | diffutils | diffutils | diffutils | diffutils"
+	"jsonschema | python3 -c 'import jsonschema' | python3-jsonschema | python3-jsonschema | py3-jsonschema | python-jsonschema"
 )
 # Alpine's package is qemu-system-x86_64; Debian's busybox-static is static,
 # Fedora's and Arch's busybox are static builds too.

@@ -16,8 +16,8 @@ read-only over 9p, runs the suite there as root, and writes its record here.
   --kernel BZIMAGE   an x86-64 bzImage (e.g. boot/vmlinuz-* of a kernel package)
   --modules DIR      its lib/modules/RELEASE tree, for virtio-pci and 9p when
                      they are modules (default: /lib/modules/RELEASE if there)
-  --output DIR       where RESULTS.md, results.json, junit.xml, cells.tsv and
-                     vm-console.log (the guest's console, kept also when the
+  --output DIR       where RESULTS.md, results.json, junit.xml, results.ktap,
+                     cells.tsv and vm-console.log (the guest's console, kept also when the
                      kernel does not boot) go (default: ./results-vm-RELEASE)
   --filter REGEX     run only the suite's tests whose names match
   --timeout SECONDS  bound on the VM: boot, suite, power-off (default 600)
@@ -281,7 +281,7 @@ if [ -z "$status" ] ||
 	exit 6
 fi
 
-for f in RESULTS.md results.json junit.xml cells.tsv; do
+for f in RESULTS.md results.json junit.xml results.ktap cells.tsv; do
 	[ -f "$work/out/$f" ] && cp "$work/out/$f" "$output/$f"
 done
 cp "$work/console.log" "$output/vm-console.log"
