@@ -2,7 +2,7 @@
 # Measures, on the running kernel, which IPC mechanisms a new IPC namespace
 # isolates. Writes RESULTS.md, results.json, junit.xml and results.ktap (with
 # tools/record.py), and exits non-zero when the kernel deviates from
-# fixtures/expected.tsv or the run leaks.
+# its fixtures (fixtures/PROBE.tsv) or the run leaks.
 set -u
 
 src=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)

@@ -318,7 +318,7 @@ same probe looks for the object from the other side.
   failed, or the probe answered something unexpected); the detail says what.
 - **skipped**: this system could not make the measurement at all; the reason
   is under Skips.
-- **✗**: the observation contradicts fixtures/expected.tsv (see Deviations).
+- **✗**: the observation contradicts its probe's fixtures (fixtures/PROBE.tsv; see Deviations).
 
 Scenarios:
 
@@ -351,8 +351,8 @@ by a new user namespace, the way in for a run without root. `+mnt` adds a new
 mount namespace with a fresh tmpfs on /dev/shm and a fresh mqueue on
 /dev/mqueue; `+net` adds a new network namespace.
 
-Expected values live in fixtures/expected.tsv, each with the source of the
-claim. The suite compares every observation with them and never copies one
+Expected values live in fixtures/PROBE.tsv, a file for each probe, each with
+the source of the claim. The suite compares every observation with them and never copies one
 into a result; this report shows them only next to a deviation.
 """
 
@@ -392,7 +392,7 @@ def observed_word(v):
 
 
 def expected_word(v):
-    return v or "nothing (no row in fixtures/expected.tsv)"
+    return v or "nothing (no row in the probe's fixtures)"
 
 
 def ns_class(ns):
@@ -684,8 +684,8 @@ class Report:
         if not self.cells:
             return out + ["None: no cell was measured."]
         if not self.count["fail"]:
-            return out + ["None: every measured cell matched fixtures/expected.tsv."]
-        out += ["Cells whose observation contradicts fixtures/expected.tsv:", ""]
+            return out + ["None: every measured cell matched its fixtures."]
+        out += ["Cells whose observation contradicts their fixtures:", ""]
         for c in self.cells:
             if c.verdict != "fail":
                 continue
@@ -943,7 +943,7 @@ def comparison(runs):
     out += ["",
             "A row is a cell, a column a run. Each shows what that run observed; ✗: the",
             "run's verdict was fail (the observation contradicts that run's",
-            "fixtures/expected.tsv); skip: the run could not measure it; —: the run has no",
+            "fixtures); skip: the run could not measure it; —: the run has no",
             "such cell. A rootless run measures in IPC namespaces owned by a new user",
             "namespace: its ipc+user, ipc+user+mnt and ipc+user+net cells share the rows",
             "of ipc, ipc+mnt and ipc+net (the namespaces column lists what each run used).",
