@@ -57,29 +57,28 @@ kernel_matches() {
 }
 
 # The rows of fixtures/PROBE.tsv, the expectations of PROBE's cells (and of
-# no other's), read once: "mechanism scenario namespaces kernel expected why".
-ROWS=()
+# no other's), read once into columns: mechanism, scenario, namespaces
+# (extglob patterns), kernel bound, expected value, why.
+FM=() FS=() FN=() FK=() FE=() FW=()
 load_fixtures() {
-	local line
-	while IFS= read -r line; do
-		case $line in '#'* | '') continue ;; esac
-		ROWS+=("$line")
+	local m s n k e why
+	while read -r m s n k e why; do
+		case $m in '#'* | '') continue ;; esac
+		FM+=("$m") FS+=("$s") FN+=("$n") FK+=("$k") FE+=("$e") FW+=("$why")
 	done <"$1"
 }
 
-# expected MECH SCENARIO NAMESPACES: the first matching row (mechanism,
-# scenario and namespaces are extglob patterns, kernel a version bound) gives
-# EXPECTED and WHY. "any" expects only that something valid was observed:
-# for behaviour that distributions backport.
+# expected MECH SCENARIO NAMESPACES: the first matching row gives EXPECTED
+# and WHY. "any" expects only that something valid was observed: for
+# behaviour that distributions backport.
 expected() {
-	local row m s n k e why
-	EXPECTED="" WHY="no row in fixtures/"
-	for row in "${ROWS[@]}"; do
-		read -r m s n k e why <<<"$row"
+	local i
+	EXPECTED="" WHY="no row in the probe's fixtures"
+	for i in "${!FM[@]}"; do
 		# shellcheck disable=SC2254 # the fixture's fields are patterns
-		case $1 in $m) case $2 in $s) case $3 in $n)
-			kernel_matches "$k" || continue
-			EXPECTED=$e WHY=$why
+		case $1 in ${FM[i]}) case $2 in ${FS[i]}) case $3 in ${FN[i]})
+			kernel_matches "${FK[i]}" || continue
+			EXPECTED=${FE[i]} WHY=${FW[i]}
 			return ;;
 		esac ;; esac ;; esac
 	done
