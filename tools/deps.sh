@@ -10,7 +10,7 @@ usage: tools/deps.sh [--check] run|test|vm
   run    what ./run-tests.sh needs: a C compiler, meson, ninja, pkg-config,
          bats with bats-support and bats-assert, util-linux, coreutils
   test   that, plus what the project's own tests need: check, jq, valgrind,
-         shellcheck
+         shellcheck, and clang with its libFuzzer runtime (optional)
   vm     run's, plus what ./run-tests.sh --kernel needs: QEMU and a static
          busybox
   --check  install nothing; only say what is missing
@@ -18,6 +18,7 @@ exit: 0 all present, 2 usage, 3 something is missing and was not installed
 EOF
 }
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 check_only=""
 if [ "${1:-}" = --check ]; then
 	check_only=1
@@ -63,6 +64,7 @@ needs_test=(
 	"setpriv | made_by util-linux setpriv | util-linux | util-linux | setpriv | util-linux"
 	"pgrep | not_busybox pgrep | procps | procps-ng | procps-ng | procps-ng"
 	"diff | not_busybox diff | diffutils | diffutils | diffutils | diffutils"
+	"?libfuzzer | have_libfuzzer | clang,libclang-rt-dev | clang,compiler-rt | clang,compiler-rt | clang,compiler-rt"
 )
 # Alpine's package is qemu-system-x86_64; Debian's busybox-static is static,
 # Fedora's and Arch's busybox are static builds too.
@@ -94,6 +96,13 @@ have_bats_lib() {
 		[ -f "$dir/$1/load.bash" ] && return 0
 	done
 	return 1
+}
+
+# clang builds and runs a libFuzzer target (tools/fuzz.sh --check says why
+# not). Debian's clang only recommends the runtime (libclang-rt-N-dev), which
+# the versionless libclang-rt-dev pulls in on Debian 12 (14) and 13 (19) alike.
+have_libfuzzer() {
+	"$here/fuzz.sh" --check
 }
 
 # Alpine names its static busybox busybox.static; elsewhere it is busybox,
@@ -142,7 +151,7 @@ done
 
 [ "${#missing[@]}" -gt 0 ] && echo "deps: missing: ${missing[*]}" >&2
 [ "${#optional[@]}" -gt 0 ] &&
-	echo "deps: missing, optional (the cells that need them are skipped): ${optional[*]}" >&2
+	echo "deps: missing, optional (the cells or tests that need them are skipped, saying why): ${optional[*]}" >&2
 if [ -n "$check_only" ] || [ "$(id -u)" != 0 ] || [ -z "$pm" ]; then
 	[ "${#missing[@]}" -eq 0 ] && exit 0
 	[ -n "$pm" ] && [ "${#packages[@]}" -gt 0 ] &&
