@@ -17,6 +17,13 @@ for v in "${!BATS_@}"; do
 	[ "$v" = BATS_LIB_PATH ] || unset "$v"
 done
 PATH=$(printf '%s\n' "${PATH//:/$'\n'}" | grep -v '/libexec/bats-core$' | paste -s -d :)
+# Where bats_load_library finds bats-support and bats-assert: the user's
+# BATS_LIB_PATH, Bats' default /usr/lib/bats, and /usr/lib, where Arch's
+# packages put them (tools/deps.sh have_bats_lib looks in the same places).
+for d in /usr/lib/bats /usr/lib; do
+	[[ :${BATS_LIB_PATH:-}: == *":$d:"* ]] || BATS_LIB_PATH=${BATS_LIB_PATH:+$BATS_LIB_PATH:}$d
+done
+export BATS_LIB_PATH
 
 usage() {
 	cat <<'EOF'

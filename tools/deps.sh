@@ -88,11 +88,14 @@ not_busybox() {
 	case $(readlink -f "$path") in */busybox | */busybox.*) return 1 ;; esac
 }
 
-# bats_load_library looks in BATS_LIB_PATH, then /usr/lib/bats.
+# Where the libraries may be: BATS_LIB_PATH, Bats' default /usr/lib/bats
+# (Debian, Alpine, our npm links), and /usr/lib (Arch's packages install
+# /usr/lib/bats-support/load.bash). run-tests.sh puts the last two in the
+# BATS_LIB_PATH it passes on, so that bats_load_library finds what this finds.
 have_bats_lib() {
 	local dir bats_lib_path
 	bats_lib_path=${BATS_LIB_PATH:-}
-	for dir in ${bats_lib_path//:/ } /usr/lib/bats /usr/local/lib/bats; do
+	for dir in ${bats_lib_path//:/ } /usr/lib/bats /usr/lib; do
 		[ -f "$dir/$1/load.bash" ] && return 0
 	done
 	return 1
