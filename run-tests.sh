@@ -155,6 +155,12 @@ elif writable "$build"; then
 		if [ ! -f "$build/build.ninja" ]; then
 			meson setup "$build" "$src" >"$build/setup.log" 2>&1 ||
 				{ cat "$build/setup.log" >&2; die 3 "meson setup failed"; }
+		elif [ -n "$self_test" ]; then
+			# Set up before the test dependencies were installed (by the
+			# plain run, say), the build lacks the tests that need them
+			# (Check's): Meson looks for them again.
+			meson setup --reconfigure "$build" "$src" >"$build/setup.log" 2>&1 ||
+				{ cat "$build/setup.log" >&2; die 3 "meson setup --reconfigure failed"; }
 		fi
 		ninja -C "$build" >"$build/ninja.log" 2>&1 || { cat "$build/ninja.log" >&2; die 3 "build failed"; }
 	) 9>"$build/.lock" || exit $?
