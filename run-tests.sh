@@ -18,6 +18,13 @@ for v in "${!BATS_@}"; do
 	[ "$v" = BATS_LIB_PATH ] || unset "$v"
 done
 PATH=$(printf '%s\n' "${PATH//:/$'\n'}" | grep -v '/libexec/bats-core$' | paste -s -d :)
+# Where bats_load_library finds bats-support and bats-assert: the user's
+# BATS_LIB_PATH, Bats' default /usr/lib/bats, and /usr/lib, where Arch's
+# packages put them (tools/deps.sh have_bats_lib looks in the same places).
+for d in /usr/lib/bats /usr/lib; do
+	[[ :${BATS_LIB_PATH:-}: == *":$d:"* ]] || BATS_LIB_PATH=${BATS_LIB_PATH:+$BATS_LIB_PATH:}$d
+done
+export BATS_LIB_PATH
 
 usage() {
 	cat <<'EOF'
@@ -151,6 +158,12 @@ elif writable "$build"; then
 		if [ ! -f "$build/build.ninja" ]; then
 			meson setup "$build" "$src" >"$build/setup.log" 2>&1 ||
 				{ cat "$build/setup.log" >&2; die 3 "meson setup failed"; }
+		elif [ -n "$self_test" ]; then
+			# Set up before the test dependencies were installed (by the
+			# plain run, say), the build lacks the tests that need them
+			# (Check's): Meson looks for them again.
+			meson setup --reconfigure "$build" "$src" >"$build/setup.log" 2>&1 ||
+				{ cat "$build/setup.log" >&2; die 3 "meson setup --reconfigure failed"; }
 		fi
 		ninja -C "$build" >"$build/ninja.log" 2>&1 || { cat "$build/ninja.log" >&2; die 3 "build failed"; }
 	) 9>"$build/.lock" || exit $?

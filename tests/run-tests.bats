@@ -7,10 +7,10 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load user-copy
 
 : "${IPCNS_SRC:=$BATS_TEST_DIRNAME/..}"
 : "${IPCNS_BUILD:=$IPCNS_SRC/build}"
-NOBODY=65534
 
 run_suite() {
 	"$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" "$@"
@@ -25,7 +25,9 @@ host_state() {
 	done
 	ls -A /dev/shm
 	for p in /proc/[0-9]*; do
-		case $(readlink "$p/exe" 2>/dev/null) in "$IPCNS_BUILD"/probes/*) echo "process ${p#/proc/}" ;; esac
+		case $(readlink "$p/exe" 2>/dev/null) in
+			"$IPCNS_BUILD"/probes/* | "${USER_BUILD:-$IPCNS_BUILD}"/probes/*) echo "process ${p#/proc/}" ;;
+		esac
 	done
 }
 
@@ -59,7 +61,7 @@ setup() {
 
 teardown() {
 	[ -n "${SHARED_DIR:-}" ] && rm -rf "$SHARED_DIR"
-	return 0
+	user_copy_remove
 }
 
 @test "a full run passes, writes the record, and leaves nothing behind" {
@@ -75,12 +77,12 @@ teardown() {
 
 @test "an ordinary user's run passes inside user-namespace-owned IPC namespaces" {
 	[ "$(id -u)" = 0 ] || skip "needs root to become another user"
-	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$IPCNS_BUILD/probes/ipcns" --user -- true ||
-		skip "unprivileged user namespaces are not available here"
+	# The user may not be able to read the checkout (under /root, say).
+	user_copy
+	as_user "$USER_BUILD/probes/ipcns" --user -- true || skip "unprivileged user namespaces are not available here"
 	SHARED_DIR=$(mktemp -d /tmp/ipcns-rootless.XXXXXX)
 	chown "$NOBODY" "$SHARED_DIR"
-	run -0 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups env TMPDIR=/tmp \
-		"$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" --output "$SHARED_DIR"
+	run -0 as_user "$USER_SRC/run-tests.sh" --no-install --build "$USER_BUILD" --output "$SHARED_DIR"
 	assert_whole_run "$SHARED_DIR" rootless ipc+user
 	assert_equal "$(host_state)" "$BEFORE"
 }

@@ -11,7 +11,8 @@ usage: tools/deps.sh [--check] run|test|vm
          bats with bats-support and bats-assert, util-linux, coreutils,
          python3 (the record)
   test   that, plus what the project's own tests need: check, jq, valgrind,
-         shellcheck, python3-jsonschema
+         shellcheck, python3-jsonschema, and clang with its libFuzzer runtime
+         (optional)
   vm     run's, plus what ./run-tests.sh --kernel needs: QEMU and a static
          busybox
   --check  install nothing; only say what is missing
@@ -19,6 +20,7 @@ exit: 0 all present, 2 usage, 3 something is missing and was not installed
 EOF
 }
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 check_only=""
 if [ "${1:-}" = --check ]; then
 	check_only=1
@@ -66,6 +68,7 @@ needs_test=(
 	"pgrep | not_busybox pgrep | procps | procps-ng | procps-ng | procps-ng"
 	"diff | not_busybox diff | diffutils | diffutils | diffutils | diffutils"
 	"jsonschema | python3 -c 'import jsonschema' | python3-jsonschema | python3-jsonschema | py3-jsonschema | python-jsonschema"
+	"?libfuzzer | have_libfuzzer | clang,libclang-rt-dev | clang,compiler-rt | clang,compiler-rt | clang,compiler-rt"
 )
 # Alpine's package is qemu-system-x86_64; Debian's busybox-static is static,
 # Fedora's and Arch's busybox are static builds too.
@@ -89,14 +92,24 @@ not_busybox() {
 	case $(readlink -f "$path") in */busybox | */busybox.*) return 1 ;; esac
 }
 
-# bats_load_library looks in BATS_LIB_PATH, then /usr/lib/bats.
+# Where the libraries may be: BATS_LIB_PATH, Bats' default /usr/lib/bats
+# (Debian, Alpine, our npm links), and /usr/lib (Arch's packages install
+# /usr/lib/bats-support/load.bash). run-tests.sh puts the last two in the
+# BATS_LIB_PATH it passes on, so that bats_load_library finds what this finds.
 have_bats_lib() {
 	local dir bats_lib_path
 	bats_lib_path=${BATS_LIB_PATH:-}
-	for dir in ${bats_lib_path//:/ } /usr/lib/bats /usr/local/lib/bats; do
+	for dir in ${bats_lib_path//:/ } /usr/lib/bats /usr/lib; do
 		[ -f "$dir/$1/load.bash" ] && return 0
 	done
 	return 1
+}
+
+# clang builds and runs a libFuzzer target (tools/fuzz.sh --check says why
+# not). Debian's clang only recommends the runtime (libclang-rt-N-dev), which
+# the versionless libclang-rt-dev pulls in on Debian 12 (14) and 13 (19) alike.
+have_libfuzzer() {
+	"$here/fuzz.sh" --check
 }
 
 # Alpine names its static busybox busybox.static; elsewhere it is busybox,
@@ -145,7 +158,7 @@ done
 
 [ "${#missing[@]}" -gt 0 ] && echo "deps: missing: ${missing[*]}" >&2
 [ "${#optional[@]}" -gt 0 ] &&
-	echo "deps: missing, optional (the cells that need them are skipped): ${optional[*]}" >&2
+	echo "deps: missing, optional (the cells or tests that need them are skipped, saying why): ${optional[*]}" >&2
 if [ -n "$check_only" ] || [ "$(id -u)" != 0 ] || [ -z "$pm" ]; then
 	[ "${#missing[@]}" -eq 0 ] && exit 0
 	[ -n "$pm" ] && [ "${#packages[@]}" -gt 0 ] &&
