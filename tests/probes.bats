@@ -12,6 +12,7 @@
 
 # At file level rather than in setup(): loading costs ~25 ms a test here.
 load helpers
+load user-copy
 
 BINARIES=(ipcns probe-sysv probe-posix probe-endpoint probe-inherit)
 INHERIT_MECHS=(pipe socketpair eventfd memfd posix-sem-unnamed signal)
@@ -116,6 +117,7 @@ teardown() {
 	for pid in "${BACKGROUND_JOBS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+	user_copy_remove
 }
 
 # ---- help and usage errors -------------------------------------------------
@@ -502,9 +504,8 @@ endpoint_contract() {
 
 @test "ipcns --user: an unprivileged user gets a namespace, and is root in it" {
 	require_root "setpriv needs root to become uid 65534"
-	local drop=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-	"${drop[@]}" test -x "$P/ipcns" || skip "uid 65534 cannot run $P/ipcns"
-	run --separate-stderr "${drop[@]}" "$P/ipcns" --user -- id -u
+	user_probes
+	run --separate-stderr as_user "$USER_PROBES/ipcns" --user -- id -u
 	if (( status == 4 )); then
 		skip "unprivileged user namespaces are disabled: $stderr"
 	fi
@@ -514,9 +515,8 @@ endpoint_contract() {
 
 @test "ipcns: without --user an unprivileged user is unsupported (4), not an error" {
 	require_root "setpriv needs root to become uid 65534"
-	local drop=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-	"${drop[@]}" test -x "$P/ipcns" || skip "uid 65534 cannot run $P/ipcns"
-	run -4 --separate-stderr "${drop[@]}" "$P/ipcns" -- true
+	user_probes
+	run -4 --separate-stderr as_user "$USER_PROBES/ipcns" -- true
 	assert_stderr_has EPERM
-	run -4 "${drop[@]}" "$P/probe-inherit" --entry clone pipe 1
+	run -4 as_user "$USER_PROBES/probe-inherit" --entry clone pipe 1
 }

@@ -29,6 +29,16 @@ user_copy() {
 	chmod -R a+rX,go-w "$USER_COPY"
 }
 
+# user_probes: a copy of the built probes alone (IPCNS_PROBES, else
+# IPCNS_BUILD/probes), for tests that run probes as the ordinary user; sets
+# USER_COPY and USER_PROBES.
+user_probes() {
+	USER_COPY=$(mktemp -d /tmp/ipcns-user.XXXXXX) || return 1
+	USER_PROBES=$USER_COPY/probes
+	cp -R "${IPCNS_PROBES:-$IPCNS_BUILD/probes}" "$USER_PROBES" || return 1
+	chmod -R a+rX,go-w "$USER_COPY"
+}
+
 # as_user CMD...: CMD as the ordinary user, with TMPDIR=/tmp and in the copy
 # (Bats returns to the directory it started in, which the user must be able
 # to enter: meson's build directory may be under /root).
