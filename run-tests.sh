@@ -36,7 +36,7 @@ Measures which IPC mechanisms a new IPC namespace isolates on this kernel and
 records it. Installs missing packages when run as root (--no-install: only
 say what is missing).
   --output DIR   where RESULTS.md, results.json, junit.xml, results.ktap and
-                 cells.tsv go
+                 cells.jsonl (the judge's raw record) go
                  (default: results/ in the source tree, and RESULTS.md at its top)
   --build DIR    Meson build directory (default: build/ in the source tree, or
                  $TMPDIR/ipcns-build-UID-HASH when the tree is read-only)
@@ -53,11 +53,12 @@ say what is missing).
 Environment (for testing the suite itself): IPCNS_FIXTURES, a directory of
 other expectations; IPCNS_PROBES, a directory of other probes; IPCNS_TIMEOUT,
 the bound on every probe call (default 10 s).
-exit: 0 every cell as expected, 1 a cell deviated, 2 usage, 3 cannot run
-      (missing tools, build failed), 4 the run leaked IPC objects,
-      5 nothing could be measured (every cell skipped, or no IPC namespace
-      could be made), 6 --kernel: the
-      kernel did not boot, panicked, hung or sent no record
+exit (one vocabulary with the probes and the judge; README): 0 every cell as
+      expected, 1 a cell deviated, 2 usage, 3 broken: a measurement broke, the
+      run was interrupted, or it cannot run (missing tools, build failed),
+      4 skip: nothing could be measured (every cell skipped, or no IPC
+      namespace could be made), 7 the run leaked IPC objects onto the host,
+      8 --kernel: the kernel did not boot, panicked, hung or sent no record
 EOF
 }
 
@@ -201,7 +202,7 @@ if [ -n "$config" ]; then
 	export IPCNS_KCONFIG=$work/kconfig IPCNS_KCONFIG_SOURCE=$config
 fi
 mkdir "$work/tmp"
-: >"$work/cells.tsv"
+: >"$work/cells.jsonl"
 : >"$work/names"
 : >"$work/notes"
 trap 'rm -rf "$work"' EXIT
@@ -304,7 +305,7 @@ trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
 set -m
-IPCNS_PROBES=$probes IPCNS_FIXTURES=${IPCNS_FIXTURES:-$src/fixtures} IPCNS_RECORD=$work/cells.tsv \
+IPCNS_PROBES=$probes IPCNS_FIXTURES=${IPCNS_FIXTURES:-$src/fixtures} IPCNS_RECORD=$work/cells.jsonl \
 	IPCNS_NAMES=$work/names IPCNS_RUN_ID=$run_id TMPDIR=$work/tmp \
 	"$probes/ipcns" --entry fork --reap -t 900 -- \
 	bats --tap ${filter:+--filter "$filter"} "$src/suites" &
@@ -338,7 +339,7 @@ while read -r obj; do
 	esac
 done < <(comm -13 "$work/before" "$work/after") >>"$work/notes"
 [ -n "$interrupted" ] && echo "the run was interrupted by SIG$interrupted; the record is partial" >>"$work/notes"
-[ "$suite_rc" != 0 ] && [ -z "$interrupted" ] && ! grep -q "	fail	" "$work/cells.tsv" &&
+[ "$suite_rc" != 0 ] && [ -z "$interrupted" ] && ! grep -qE '"verdict":"(fail|broken)"' "$work/cells.jsonl" &&
 	echo "the suite exited $suite_rc without a failed cell: see the Bats output" >>"$work/notes"
 [ "$leaks" = 0 ] && echo "leak check: no IPC object, /dev/shm or /dev/mqueue entry, mount or IPC sysctl change of this run is left on the host" >>"$work/notes"
 
@@ -371,20 +372,25 @@ distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release
 	done
 	sed 's/^/note\t/' "$work/notes"
 } >"$work/meta"
-python3 "$src/tools/record.py" render "$work/cells.tsv" "$work/meta" "$output" || die 3 "could not write the record"
-cp "$work/cells.tsv" "$output/cells.tsv"
+python3 "$src/tools/record.py" render "$work/cells.jsonl" "$work/meta" "$output" || die 3 "could not write the record"
+cp "$work/cells.jsonl" "$output/cells.jsonl"
 [ -n "$top_record" ] && cp "$output/RESULTS.md" "$src/RESULTS.md"
 
-read -r pass fail skip < <(awk -F '\t' '{ n[$7]++ } END { print n["pass"]+0, n["fail"]+0, n["skip"]+0 }' "$work/cells.tsv")
-say "$((pass + fail + skip)) cells: $pass pass, $fail fail, $skip skipped; record in $output"
+# The judge writes "verdict" with no space and one word (suites/scenario.sh).
+count() { grep -c "\"verdict\":\"$1\"" "$work/cells.jsonl"; }
+pass=$(count pass) fail=$(count fail) skip=$(count skip) broken=$(count broken)
+say "$((pass + fail + skip + broken)) cells: $pass pass, $fail fail, $skip skipped, $broken broken; record in $output"
 grep -v '^leak check' "$work/notes" | sed 's/^/run-tests: /' >&2
 
+# The one exit-code vocabulary (README): the host first, then the kernel's
+# deviations, then what broke, then whether anything was measured at all.
 if [ "$leaks" -gt 0 ]; then
 	say "LEAK: this run left $leaks IPC object(s) on the host (listed above)"
-	exit 4
+	exit 7
 fi
 [ "$fail" -gt 0 ] && exit 1
-[ -n "$interrupted" ] && exit 1
-[ "$suite_rc" != 0 ] && exit 1
-{ [ "$pass" = 0 ] || [ -n "$no_ns" ]; } && exit 5
+[ "$broken" -gt 0 ] && exit 3
+[ -n "$interrupted" ] && exit 3
+[ "$suite_rc" != 0 ] && exit 3
+{ [ "$pass" = 0 ] || [ -n "$no_ns" ]; } && exit 4
 exit 0

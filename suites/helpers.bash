@@ -5,13 +5,14 @@
 
 bats_require_minimum_version 1.5.0
 
-# measure [--variant V] MECH SCENARIO...: fail on any deviation (the output
-# lists every cell), skip when no cell could be measured, else pass.
+# measure --observe PROBE [ARG...]: fail on any deviation or broken
+# measurement (the output lists every cell), skip when no cell could be
+# measured (exit 4), else pass.
 measure() {
 	run "$BATS_TEST_DIRNAME/scenario.sh" "$@"
 	case $status in
 		0) ;;
-		77) skip "$(grep -m 1 '^skip' <<<"$output")" ;;
+		4) skip "$(grep -m 1 '^skip' <<<"$output")" ;;
 		*)
 			# Loaded only to fail: sourcing bats-support costs ~40 ms a
 			# test, a third of a full run, and passing tests never need it.

@@ -19,11 +19,13 @@ IPCNS_FIXTURES/PROBE.tsv (less a .sh), and no other file:
 judged against the fixtures and printed as
   "VERDICT MECH SCENARIO ENTRY NAMESPACES: OBSERVED, expected E (DETAIL)".
 Environment: IPCNS_PROBES (built probes), IPCNS_FIXTURES, IPCNS_RECORD (cells
-are appended there as TSV), IPCNS_TIMEOUT (seconds, default 10; the probe
+are appended there as JSON lines), IPCNS_TIMEOUT (seconds, default 10; the probe
 gets three times that in all), IPCNS_KCONFIG and IPCNS_KCONFIG_SOURCE (the
 kernel's options, to confirm skips: suites/lib.sh).
-exit: 0 every cell as expected (skips allowed), 1 a deviation, 2 usage,
-      77 every cell skipped
+Each cell is appended to IPCNS_RECORD as a line of JSON (cells.jsonl).
+exit (the project's one vocabulary, README): 0 every cell as expected (skips
+allowed), 1 a cell deviated, 2 usage, 3 a measurement broke (no valid
+observation: neither the kernel's fault nor a skip), 4 every cell skipped
 EOF
 }
 
@@ -36,7 +38,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${IPCNS_TIMEOUT:=10}"
 export IPCNS_TIMEOUT
 
-CELLS=0 SKIPS=0 DEVIATIONS=0
+CELLS=0 SKIPS=0 DEVIATIONS=0 BROKEN=0
 shopt -s extglob # the fixtures' fields are patterns
 
 # The running kernel as MAJOR*1000+MINOR, for the fixtures' kernel column.
@@ -95,15 +97,42 @@ cell() {
 			else
 				verdict=fail observed="" DEVIATIONS=$((DEVIATIONS + 1))
 			fi ;;
-		"") verdict=fail DEVIATIONS=$((DEVIATIONS + 1)) ;;
+		"") verdict=broken BROKEN=$((BROKEN + 1)) ;; # neither the kernel's fault nor a skip
 		"$EXPECTED") verdict=pass ;;
 		*) if [ "$EXPECTED" = any ]; then verdict=pass; else verdict=fail DEVIATIONS=$((DEVIATIONS + 1)); fi ;;
 	esac
 	CELLS=$((CELLS + 1))
 	printf '%s %s %s %s %s: %s, expected %s (%s)\n' "$verdict" "$1" "$2" "$3" "$NS" \
 		"${observed:-no observation}" "${EXPECTED:-?}" "$DETAIL"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$NS" "$EXPECTED" \
-		"$observed" "$verdict" "$DETAIL" "$WHY" >>"$IPCNS_RECORD"
+	# A line of JSON a cell (cells.jsonl); json leaves each field in J, so
+	# that no subshell is spent on it.
+	local line="" value i=0
+	for value in "$1" "$2" "$3" "$NS" "$EXPECTED" "$observed" "$verdict" "$DETAIL" "$WHY"; do
+		json "$value"
+		line+=",\"${KEYS[i]}\":$J"
+		i=$((i + 1))
+	done
+	printf '{%s}\n' "${line#,}" >>"$IPCNS_RECORD"
+}
+KEYS=(mechanism scenario entry namespaces expected observed verdict detail why)
+
+# json TEXT: TEXT as a JSON string ("" as null), in J: backslashes, quotes
+# and control characters escaped. What a probe printed may hold any of them.
+json() {
+	local s=$1 c i
+	[ -n "$s" ] || { J=null; return; }
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	if [[ $s == *[[:cntrl:]]* ]]; then
+		J=""
+		for ((i = 0; i < ${#s}; i++)); do
+			c=${s:i:1}
+			[[ $c == [[:cntrl:]] ]] && printf -v c '\\u%04x' "'$c"
+			J+=$c
+		done
+		s=$J
+	fi
+	J="\"$s\""
 }
 
 # observe COMMAND...: judges each OBSERVE line COMMAND prints. A probe that
@@ -143,7 +172,8 @@ main() {
 	load_fixtures "$fixtures"
 	observe "$@"
 	[ "$DEVIATIONS" -gt 0 ] && return 1
-	[ "$SKIPS" = "$CELLS" ] && return 77
+	[ "$BROKEN" -gt 0 ] && return 3
+	[ "$SKIPS" = "$CELLS" ] && return 4
 	return 0
 }
 

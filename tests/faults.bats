@@ -38,8 +38,8 @@ host_objects() {
 	ls -A /dev/shm
 }
 
-@test "a kernel without IPC namespaces: every cell is skipped with the reason, exit 5" {
-	run -5 "$FAKE_KERNEL" --no-ipcns -- "$IPCNS_SRC/run-tests.sh" --no-install \
+@test "a kernel without IPC namespaces: every cell is skipped with the reason, exit 4" {
+	run -4 "$FAKE_KERNEL" --no-ipcns -- "$IPCNS_SRC/run-tests.sh" --no-install \
 		--build "$IPCNS_BUILD" --output "$OUT" --filter 'sysv-msg|pipe' --config none
 	run -0 verdicts
 	assert_output --regexp '^[0-9]+ skip null$'
@@ -67,8 +67,9 @@ host_objects() {
 	# Every cell of a group whose sandbox was refused is still recorded.
 	run -0 jq -r '[.cells[] | select(.scenario | test("unshare$|rmid-forced"))] | length' "$OUT/results.json"
 	assert_output 6
+	# Its control sees the segment outside: the measurement broke, and says so.
 	run -0 jq -r '.cells[] | select(.scenario == "held-by-bind-mount") | .verdict' "$OUT/results.json"
-	assert_output fail
+	assert_output broken
 }
 
 @test "a kernel without POSIX message queues: posix-mq is skipped (ENOSYS), the rest measured" {
@@ -97,7 +98,7 @@ host_objects() {
 	assert_output --partial "on.gz has CONFIG_POSIX_MQUEUE=y, yet:"
 }
 
-@test "an ordinary user without user namespaces: cells skip, naming the reason, exit 5" {
+@test "an ordinary user without user namespaces: cells skip, naming the reason, exit 4" {
 	local shared
 	# The user may not be able to read the checkout (under /root, say).
 	user_copy "$FAKE_KERNEL"
@@ -108,22 +109,22 @@ host_objects() {
 	local rc=$status
 	run -0 jq -r '.cells[] | "\(.verdict) \(.detail)"' "$shared/results.json"
 	rm -rf "$shared"
-	assert_equal "$rc" 5
+	assert_equal "$rc" 4
 	refute_output --partial "pass "
 	assert_output --partial "CAP_SYS_ADMIN"
 }
 
-@test "a probe that hangs or crashes is a failed cell with its reason; the run goes on" {
+@test "a probe that hangs or crashes is a broken cell with its reason, exit 3; the run goes on" {
 	local probes=$BATS_TEST_TMPDIR/probes
 	cp -r "$IPCNS_BUILD/probes" "$probes"
 	printf '#!/bin/sh\nexec sleep 1000\n' >"$probes/probe-named"
 	printf '#!/bin/sh\nkill -SEGV $$\n' >"$probes/probe-inherit"
 	chmod +x "$probes/probe-named" "$probes/probe-inherit"
-	run -1 env IPCNS_PROBES="$probes" IPCNS_TIMEOUT=1 "$IPCNS_SRC/run-tests.sh" --no-install \
+	run -3 env IPCNS_PROBES="$probes" IPCNS_TIMEOUT=1 "$IPCNS_SRC/run-tests.sh" --no-install \
 		--build "$IPCNS_BUILD" --output "$OUT" --filter 'sysv-msg: host to|^pipe|sem-undo'
 	run -0 jq -r '.cells[] | "\(.mechanism) \(.verdict) \(.detail)"' "$OUT/results.json"
-	assert_line --regexp '^probe-named fail probe-named exited 124 after 0 observations: timed out after 3 s'
-	assert_line --regexp '^probe-inherit fail probe-inherit exited 139'
+	assert_line --regexp '^probe-named broken probe-named exited 124 after 0 observations: timed out after 3 s'
+	assert_line --regexp '^probe-inherit broken probe-inherit exited 139'
 	assert_line --regexp '^sem-undo pass'
 }
 
@@ -143,6 +144,6 @@ host_objects() {
 	run -0 jq -r '.cells[] | select(.verdict == "skip") | "\(.scenario) \(.entry) \(.detail)"' "$OUT/results.json"
 	assert_line --regexp '^join util-linux .*nsenter is not installed'
 	assert_output --regexp 'tool-.* (ipcmk|lsipc|lsns|nsenter)'
-	run -0 jq -r '[.cells[] | select(.verdict == "fail")] | length' "$OUT/results.json"
+	run -0 jq -r '[.cells[] | select(.verdict == "fail" or .verdict == "broken")] | length' "$OUT/results.json"
 	assert_output 0
 }

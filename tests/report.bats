@@ -111,7 +111,7 @@ assert_md_line() {
 		.cells[2].detail' "$SAMPLE/out/results.json"
 	assert_success
 	assert_line --index 0 "schema kernel arch distro privilege tools date run_id duration_s summary config sysctls cells"
-	assert_line --index 1 '[2,"6.1.0-test","root",{"util-linux":"2.38.1","bats":"1.8.2","cc":"gcc 12.2.0"},6.25,{"pass":4,"fail":2,"skip":1},{"source":"/proc/config.gz","options":{"CONFIG_IPC_NS":"y","CONFIG_POSIX_MQUEUE":"n","CONFIG_DEFAULT_HOSTNAME":"\"(none)\""}},{"user.max_user_namespaces":"63479","kernel.apparmor_restrict_unprivileged_userns":"1"}]'
+	assert_line --index 1 '[2,"6.1.0-test","root",{"util-linux":"2.38.1","bats":"1.8.2","cc":"gcc 12.2.0"},6.25,{"pass":4,"fail":2,"skip":1,"broken":0},{"source":"/proc/config.gz","options":{"CONFIG_IPC_NS":"y","CONFIG_POSIX_MQUEUE":"n","CONFIG_DEFAULT_HOSTNAME":"\"(none)\""}},{"user.max_user_namespaces":"63479","kernel.apparmor_restrict_unprivileged_userns":"1"}]'
 	assert_line --index 2 "$(cut -f1 "$SAMPLE/cells.tsv" | paste -s -d ' ')"
 	assert_line --index 3 '[null,"isolated","fail",false]'
 	assert_line --index 4 "$NASTY_DETAIL"
@@ -316,4 +316,21 @@ bad_ktap() {
 	assert_line --partial "bad.json: (top): 'sysctls' is a required property"
 	assert_line --partial 'bad.json: cells/1/observed: 7 is not valid'
 	assert_line --partial 'count.json: summary:'
+}
+
+@test "a broken measurement is a verdict of its own: listed under Broken, an error in JUnit, not ok in KTAP" {
+	local t=$'\t' dir=$BATS_TEST_TMPDIR/broken
+	printf '%s\n' "sysv-msg${t}host-to-ns${t}clone${t}ipc${t}isolated${t}${t}broken${t}positive control failed: get at host: exit 3${t}ipc/namespace.c" \
+		"sysv-msg${t}host-to-ns${t}unshare${t}ipc${t}isolated${t}isolated${t}pass${t}ENOENT${t}ipc/namespace.c" \
+		>"$BATS_TEST_TMPDIR/cells.tsv"
+	run -0 "$RECORD" render "$BATS_TEST_TMPDIR/cells.tsv" "$SAMPLE/meta.tsv" "$dir"
+	run -0 jq -c '[.summary, .cells[0].verdict, .cells[0].observed]' "$dir/results.json"
+	assert_output '[{"pass":1,"fail":0,"skip":0,"broken":1},"broken",null]'
+	run -0 grep -A 4 '^## Broken' "$dir/RESULTS.md"
+	assert_output --partial 'positive control failed: get at host: exit 3'
+	run -0 grep -c '<error message="broken: no valid observation" type="broken">' "$dir/junit.xml"
+	run -0 grep -B1 'not ok 1 host-to-ns clone ipc' "$dir/results.ktap"
+	assert_output --partial '# broken: positive control failed'
+	run -0 python3 "$BATS_TEST_DIRNAME/ktap_check.py" "$dir/results.ktap"
+	run -0 python3 "$BATS_TEST_DIRNAME/schema_check.py" "$dir/results.json"
 }

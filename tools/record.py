@@ -119,7 +119,7 @@ def write_files(outdir, files):
 
 # ---- render: input --------------------------------------------------------
 
-VERDICTS = ("pass", "fail", "skip")
+VERDICTS = ("pass", "fail", "skip", "broken")
 # Observed and expected values are single words: isolated, shared, crosses,
 # blocked for the matrix; numbers and words such as applied or old-ns for the
 # groups. Empty: no valid observation.
@@ -144,7 +144,7 @@ def check_cell(path, lineno, values):
         if values[i] == "":
             bad("the %s field is empty" % FIELDS[i])
     if values[6] not in VERDICTS:
-        bad('unknown verdict "%s" (pass, fail or skip)' % values[6])
+        bad('unknown verdict "%s" (pass, fail, skip or broken)' % values[6])
     if not VALUE_RE.match(values[5]):
         bad('observed value "%s" is not a word' % values[5])
     if not VALUE_RE.match(values[4]):
@@ -314,8 +314,10 @@ same probe looks for the object from the other side.
 - **shared**: the other side read the object's own value.
 - **crosses** (inherited channels): the value the child sent from inside the
   new namespace reached the parent outside it. **blocked**: it did not.
-- **no observation**: the measurement produced no valid result (its setup
-  failed, or the probe answered something unexpected); the detail says what.
+- **broken** (no observation): the measurement produced no valid result (its
+  setup or positive control failed, or the probe answered something
+  unexpected): neither a deviation of the kernel nor a skip; the cell is
+  listed under Broken with what went wrong.
 - **skipped**: this system could not make the measurement at all; the reason
   is under Skips.
 - **✗**: the observation contradicts its probe's fixtures (fixtures/PROBE.tsv; see Deviations).
@@ -441,8 +443,8 @@ class Report:
             ' "privilege": %s, "tools": {"util-linux": %s, "bats": %s, "cc": %s},'
             % (d(m["privilege"]), d(m["util-linux"]), d(m["bats"]), d(m["cc"])),
             ' "date": %s, "run_id": %s, "duration_s": %s,' % (d(m["date"]), d(m["run_id"]), duration or "null"),
-            ' "summary": {"pass": %d, "fail": %d, "skip": %d},'
-            % (self.count["pass"], self.count["fail"], self.count["skip"]),
+            ' "summary": {"pass": %d, "fail": %d, "skip": %d, "broken": %d},'
+            % (self.count["pass"], self.count["fail"], self.count["skip"], self.count["broken"]),
             ' "config": %s,' % d({"source": m.config_source, "options": m.config}),
             ' "sysctls": %s,' % d(m.sysctls),
         ]
@@ -465,7 +467,7 @@ class Report:
         out = []
         for part in (self.header, self.answer, self.matrix, self.inherited,
                      self.variants_table, self.sections, self.deviations,
-                     self.skips, self.notes):
+                     self.broken, self.skips, self.notes):
             out += part()
         return "\n".join(out) + "\n" + HOW_TO_READ
 
@@ -497,9 +499,11 @@ class Report:
             out.append("0 cells: this run recorded no measurement.")
             return out
         c = self.count
-        out.append("%d %s: %d pass, %d fail, %d skipped.%s The words are explained under How to read this, at the end."
+        out.append("%d %s: %d pass, %d fail, %d skipped%s.%s%s The words are explained under How to read this, at the end."
                    % (n, "cell" if n == 1 else "cells", c["pass"], c["fail"], c["skip"],
-                      " The failures are listed under Deviations." if c["fail"] else ""))
+                      ", %d broken" % c["broken"] if c["broken"] else "",
+                      " The failures are listed under Deviations." if c["fail"] else "",
+                      " The broken measurements are listed under Broken." if c["broken"] else ""))
         return out
 
     def agreed(self, key):
@@ -572,7 +576,7 @@ class Report:
         for c in cells:
             if c.verdict == "pass":
                 passed.setdefault(c.observed, []).append(md(c.entry))
-            elif c.verdict == "fail":
+            elif c.verdict in ("fail", "broken"):
                 failed.setdefault((c.observed, c.expected), []).append(md(c.entry))
             else:
                 skipped.append(md(c.entry))
@@ -695,6 +699,17 @@ class Report:
                     "  - detail: " + (md(c.detail) if c.detail else "(none recorded)")]
         return out
 
+    def broken(self):
+        """Measurements that broke (LTP's TBROK): no valid observation, so
+        neither a deviation of the kernel nor a skip."""
+        out = ["", "## Broken", ""]
+        if not self.count["broken"]:
+            return out + ["None: every cell was measured or skipped with a reason."]
+        out += ["Cells that could not be measured for a reason that is not the kernel's"
+                " (a probe or its control failed):", ""]
+        return out + ["- **%s**: %s" % (self.cell_title(c), md(c.detail) if c.detail else "(no detail recorded)")
+                      for c in self.cells if c.verdict == "broken"]
+
     def skips(self):
         out = ["", "## Skips", ""]
         if not self.count["skip"]:
@@ -714,7 +729,7 @@ class Report:
         m = self.meta
         suite = ET.Element("testsuite", {
             "name": "ipcns-tests", "tests": str(len(self.cells)),
-            "failures": str(self.count["fail"]), "errors": "0",
+            "failures": str(self.count["fail"]), "errors": str(self.count["broken"]),
             "skipped": str(self.count["skip"]), "time": json_number(m.raw("duration")) or "0",
             "timestamp": xml_text(m["date"]), "hostname": xml_text(m["kernel"])})
         props = ET.SubElement(suite, "properties")
@@ -735,12 +750,16 @@ class Report:
                 failure.text = xml_text("%s\nexpected because: %s" % (c.detail or "(none recorded)", c.why))
             elif c.verdict == "skip":
                 ET.SubElement(case, "skipped", {"message": xml_text(c.detail or "(no reason recorded)")})
+            elif c.verdict == "broken":
+                error = ET.SubElement(case, "error", {
+                    "message": xml_text("broken: no valid observation"), "type": "broken"})
+                error.text = xml_text(c.detail or "(no detail recorded)")
             else:
                 ET.SubElement(case, "system-out").text = xml_text(
                     "observed %s: %s" % (c.observed, c.detail))
         root = ET.Element("testsuites", {
             "name": "ipcns-tests", "tests": suite.get("tests"), "failures": suite.get("failures"),
-            "errors": "0", "skipped": suite.get("skipped"), "time": suite.get("time")})
+            "errors": suite.get("errors"), "skipped": suite.get("skipped"), "time": suite.get("time")})
         root.append(suite)
         if hasattr(ET, "indent"):  # Python 3.9
             ET.indent(root)
@@ -767,11 +786,14 @@ class Report:
                     out.append(ind + "ok %d %s" % (j, name))
                 elif c.verdict == "skip":
                     out.append(ind + "ok %d %s # SKIP %s" % (j, name, one_line(c.detail) or "no reason recorded"))
+                elif c.verdict == "broken":
+                    out.append(ind + one_line("# broken: %s" % (c.detail or "no detail")))
+                    out.append(ind + "not ok %d %s" % (j, name))
                 else:
                     out.append(ind + one_line("# expected %s, observed %s: %s" % (
                         expected_word(c.expected), observed_word(c.observed), c.detail or "no detail")))
                     out.append(ind + "not ok %d %s" % (j, name))
-            if any(c.verdict == "fail" for c in cells):
+            if any(c.verdict in ("fail", "broken") for c in cells):
                 out.append("not ok %d %s" % (k, ktap_name(mech)))
             elif all(c.verdict == "skip" for c in cells):
                 out.append("ok %d %s # SKIP every cell skipped" % (k, ktap_name(mech)))
@@ -865,7 +887,7 @@ class Run:
                 if not is_word(cell.get(k)):
                     bad('a cell without "%s"' % k)
             if cell["verdict"] not in VERDICTS:
-                bad('a cell whose verdict is "%s", not pass, fail or skip' % cell["verdict"])
+                bad('a cell whose verdict is "%s", not pass, fail, skip or broken' % cell["verdict"])
             if "observed" not in cell or not (cell["observed"] is None or isinstance(cell["observed"], str)):
                 bad('a cell whose "observed" is neither a string nor null')
             self.cells.append(cell)
@@ -906,6 +928,8 @@ def cmd(s):
 def shown(c):
     if c["verdict"] == "skip":
         return "skip"
+    if c["verdict"] == "broken":
+        return "broken ✗"
     obs = cmd(c["observed"]) if c["observed"] else "no observation"
     return obs + " ✗" if c["verdict"] == "fail" else obs
 
