@@ -136,8 +136,9 @@ json() {
 }
 
 # observe COMMAND...: judges each OBSERVE line COMMAND prints. A probe that
-# fails outright (or prints nothing) is a failed cell of its own, named after
-# it: the measurement broke, which is neither a pass nor the kernel's fault.
+# fails outright (or prints nothing) is a cell of its own, named after it:
+# broken (neither a pass nor the kernel's fault), or a skip when it said
+# "unsupported" (4) before observing anything.
 observe() {
 	local tag mech scen entry ns observed detail n=0 rc=0 out err
 	err=$(mktemp "${TMPDIR:-/tmp}/ipcns-err.XXXXXX") || return 3
@@ -153,6 +154,8 @@ observe() {
 	if [ "$rc" != 0 ] || [ "$n" = 0 ]; then
 		case $rc in 124 | 137) detail="timed out after $((3 * IPCNS_TIMEOUT)) s" ;; *) detail="" ;; esac
 		NS=- OBSERVED="" DETAIL="${1##*/} exited $rc after $n observations${detail:+: $detail}: $(head -n 1 "$err")"
+		# 4, the vocabulary's skip: the probe found nothing it could measure
+		[ "$rc" = 4 ] && [ "$n" = 0 ] && OBSERVED=skip DETAIL=$(head -n 1 "$err")
 		cell "${1##*/}" "${2:-}" -
 	fi
 	rm -f "$err"
