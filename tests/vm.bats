@@ -47,6 +47,14 @@ requires_kernel() {
 	done
 	assert_stderr_has "--timeout wants whole seconds"
 	expect_usage "$RUN" --kernel /etc/hostname --filter $'a\nb'
+	expect_usage "$RUN" --kernel /etc/hostname --config
+	expect_usage "$RUN" --kernel /etc/hostname --config ""
+	for c in "$BATS_TEST_TMPDIR/no-such-config" /etc; do
+		expect_usage "$RUN" --kernel /etc/hostname --config "$c"
+		assert_stderr_has "--config: no readable file"
+	done
+	expect_usage "$RUN" --kernel /etc/hostname --config /etc/hostname
+	assert_stderr_has "holds no kernel options"
 	run -0 "$RUN" --kernel x --help
 	assert_output --partial "6 the kernel did not boot"
 }
@@ -81,6 +89,24 @@ fake_bzimage() {
 	[ "$SECONDS" -lt 30 ] || fail "took $SECONDS s"
 	assert_stderr_has "before the kernel printed a line: an image that does not boot here; QEMU said: "
 	assert [ -f "$OUT/vm-console.log" ]
+}
+
+@test "the kernel's config is the one beside it, or --config, or none" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	# QEMU refuses this image at once: what matters is what was sent.
+	mkdir "$BATS_TEST_TMPDIR/k"
+	fake_bzimage "$BATS_TEST_TMPDIR/k/bzImage"
+	args=(--output "$OUT" --build "$IPCNS_BUILD" --no-install)
+	run -6 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}"
+	[[ $stderr != *"the kernel's config"* ]] || fail "a config where there is none: $stderr"
+	printf '# CONFIG_IPC_NS is not set\n' >"$BATS_TEST_TMPDIR/k/.config"
+	run -6 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}"
+	assert_stderr_has "the kernel's config: $BATS_TEST_TMPDIR/k/.config"
+	printf 'CONFIG_SYSVIPC=y\n' | gzip >"$BATS_TEST_TMPDIR/config.gz"
+	run -6 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}" --config "$BATS_TEST_TMPDIR/config.gz"
+	assert_stderr_has "the kernel's config: $BATS_TEST_TMPDIR/config.gz"
+	run -6 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}" --config none
+	[[ $stderr != *"the kernel's config"* ]] || fail "a config despite --config none: $stderr"
 }
 
 @test "an image that boots into nothing is stopped by --timeout, exit 6" {
