@@ -90,7 +90,9 @@ out=$(cd "$out" && pwd)
 export LC_ALL=C
 log=$out/build-kernel.log
 : >"$log"
-kmake() { make -C "$ksrc" O="$out" ARCH=x86_64 "$@"; }
+# ARCH as the kernel makes it on this machine (x86): tools/kernel.config has
+# 64BIT=y, which tinyconfig (allnoconfig) turns off.
+kmake() { make -C "$ksrc" O="$out" "$@"; }
 
 # options FILE: the options FILE sets, "NAME=VALUE" a line (VALUE "n" for
 # "is not set" and for an option not there at all).
