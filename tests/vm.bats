@@ -98,6 +98,7 @@ fake_bzimage() {
 	fake_bzimage "$BATS_TEST_TMPDIR/k/bzImage"
 	args=(--output "$OUT" --build "$IPCNS_BUILD" --no-install)
 	run -6 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}"
+	# shellcheck disable=SC2154 # stderr: set by Bats' run
 	[[ $stderr != *"the kernel's config"* ]] || fail "a config where there is none: $stderr"
 	printf '# CONFIG_IPC_NS is not set\n' >"$BATS_TEST_TMPDIR/k/.config"
 	run -6 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}"
@@ -160,4 +161,28 @@ fake_bzimage() {
 	run -6 --separate-stderr "$RUN" "${KERNEL_ARGS[@]}" --output "$OUT" --timeout 20
 	[ "$SECONDS" -lt 40 ] || fail "took $SECONDS s"
 	assert_stderr_has "--timeout 20 s"
+}
+
+@test "tools/build-kernel.sh refuses bad arguments with the usage exit code, before building" {
+	local build=$IPCNS_SRC/tools/build-kernel.sh ksrc=$BATS_TEST_TMPDIR/linux
+	# Just enough of a source tree to be taken for one.
+	mkdir -p "$ksrc/scripts/kconfig" "$ksrc/arch/x86" "$ksrc/ipc"
+	touch "$ksrc/Makefile" "$ksrc/scripts/kconfig/merge_config.sh"
+	printf 'config IPC_NS\n\tbool "IPC namespace"\n' >"$ksrc/ipc/Kconfig"
+	expect_usage "$build"
+	expect_usage "$build" "$ksrc"
+	expect_usage "$build" "$ksrc" "$OUT" extra
+	expect_usage "$build" "$BATS_TEST_TMPDIR/no-such-tree" "$OUT"
+	assert_stderr_has "is not a Linux source tree"
+	expect_usage "$build" "$ksrc" "$ksrc/out"
+	assert_stderr_has "OUT must be outside SRC"
+	for a in "--base allyesconfig" "--jobs 0" "--jobs x" "--disable" "--disable CONFIG_" "--disable IPC-NS" "--bogus"; do
+		# shellcheck disable=SC2086 # each is an option and its value
+		expect_usage "$build" "$ksrc" "$OUT" $a
+	done
+	expect_usage "$build" "$ksrc" "$OUT" --disable CONFIG_IPC_NSS
+	assert_stderr_has "this kernel has no option CONFIG_IPC_NSS"
+	assert [ ! -e "$OUT" ] && assert [ ! -e "$ksrc/out" ]
+	run -0 "$build" --help
+	assert_output --partial "--disable OPTION"
 }
