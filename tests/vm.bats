@@ -47,6 +47,14 @@ requires_kernel() {
 	done
 	assert_stderr_has "--timeout wants whole seconds"
 	expect_usage "$RUN" --kernel /etc/hostname --filter $'a\nb'
+	expect_usage "$RUN" --kernel /etc/hostname --config
+	expect_usage "$RUN" --kernel /etc/hostname --config ""
+	for c in "$BATS_TEST_TMPDIR/no-such-config" /etc; do
+		expect_usage "$RUN" --kernel /etc/hostname --config "$c"
+		assert_stderr_has "--config: no readable file"
+	done
+	expect_usage "$RUN" --kernel /etc/hostname --config /etc/hostname
+	assert_stderr_has "holds no kernel options"
 	run -0 "$RUN" --kernel x --help
 	assert_output --partial "6 the kernel did not boot"
 }
@@ -61,33 +69,52 @@ fake_bzimage() {
 	return 0
 }
 
-@test "a file that is no kernel fails at once, with exit 6 and the reason" {
+@test "a file that is no kernel fails at once, with exit 8 and the reason" {
 	head -c 1048576 /dev/zero >"$BATS_TEST_TMPDIR/zeros"
 	for image in "$BATS_TEST_TMPDIR/zeros" /etc/hostname; do
 		SECONDS=0
-		run -6 --separate-stderr "$RUN" --kernel "$image" --output "$OUT" --no-install
+		run -8 --separate-stderr "$RUN" --kernel "$image" --output "$OUT" --no-install
 		assert_stderr_has "is not a bootable x86 kernel (no bzImage header)"
 		[ "$SECONDS" -lt 5 ] || fail "took $SECONDS s"
 	done
 	assert [ ! -e "$OUT" ]
 }
 
-@test "an image that QEMU refuses fails at once, with QEMU's reason, exit 6" {
+@test "an image that QEMU refuses fails at once, with QEMU's reason, exit 8" {
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
 	fake_bzimage "$BATS_TEST_TMPDIR/fake"
 	SECONDS=0
-	run -6 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/fake" --output "$OUT" \
+	run -8 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/fake" --output "$OUT" \
 		--build "$IPCNS_BUILD" --no-install
 	[ "$SECONDS" -lt 30 ] || fail "took $SECONDS s"
 	assert_stderr_has "before the kernel printed a line: an image that does not boot here; QEMU said: "
 	assert [ -f "$OUT/vm-console.log" ]
 }
 
-@test "an image that boots into nothing is stopped by --timeout, exit 6" {
+@test "the kernel's config is the one beside it, or --config, or none" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	# QEMU refuses this image at once: what matters is what was sent.
+	mkdir "$BATS_TEST_TMPDIR/k"
+	fake_bzimage "$BATS_TEST_TMPDIR/k/bzImage"
+	args=(--output "$OUT" --build "$IPCNS_BUILD" --no-install)
+	run -8 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}"
+	# shellcheck disable=SC2154 # stderr: set by Bats' run
+	[[ $stderr != *"the kernel's config"* ]] || fail "a config where there is none: $stderr"
+	printf '# CONFIG_IPC_NS is not set\n' >"$BATS_TEST_TMPDIR/k/.config"
+	run -8 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}"
+	assert_stderr_has "the kernel's config: $BATS_TEST_TMPDIR/k/.config"
+	printf 'CONFIG_SYSVIPC=y\n' | gzip >"$BATS_TEST_TMPDIR/config.gz"
+	run -8 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}" --config "$BATS_TEST_TMPDIR/config.gz"
+	assert_stderr_has "the kernel's config: $BATS_TEST_TMPDIR/config.gz"
+	run -8 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" "${args[@]}" --config none
+	[[ $stderr != *"the kernel's config"* ]] || fail "a config despite --config none: $stderr"
+}
+
+@test "an image that boots into nothing is stopped by --timeout, exit 8" {
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
 	fake_bzimage "$BATS_TEST_TMPDIR/fake" '\x0f\x02'
 	SECONDS=0
-	run -6 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/fake" --output "$OUT" \
+	run -8 --separate-stderr "$RUN" --kernel "$BATS_TEST_TMPDIR/fake" --output "$OUT" \
 		--build "$IPCNS_BUILD" --no-install --timeout 8
 	[ "$SECONDS" -lt 30 ] || fail "took $SECONDS s"
 	assert_stderr_has "the kernel printed nothing before --timeout 8 s ran out"
@@ -106,32 +133,56 @@ fake_bzimage() {
 	assert [ "$cells" -gt 0 ]
 	assert_equal "$passed of $cells passed" "$cells of $cells passed"
 	# The record is the guest's: it names the kernel booted, as does the directory.
-	for f in RESULTS.md results.json junit.xml results.ktap cells.tsv vm-console.log; do
+	for f in RESULTS.md results.json junit.xml results.ktap cells.jsonl vm-console.log; do
 		assert [ -s "results-vm-$kernel/$f" ]
 	done
 	run -0 grep -c "^## Virtual machine" "results-vm-$kernel/RESULTS.md"
 }
 
-@test "a kernel that panics is reported as such, exit 6" {
+@test "a kernel that panics is reported as such, exit 8" {
 	requires_kernel
 	# No /init to run and no root= to mount: "VFS: Unable to mount root fs".
-	run -6 --separate-stderr env IPCNS_VM_APPEND=rdinit=/no-such-init "$RUN" "${KERNEL_ARGS[@]}" --output "$OUT"
+	run -8 --separate-stderr env IPCNS_VM_APPEND=rdinit=/no-such-init "$RUN" "${KERNEL_ARGS[@]}" --output "$OUT"
 	assert_stderr_has "the kernel panicked: "
 	assert [ -f "$OUT/vm-console.log" ]
 }
 
-@test "a guest that cannot mount the host's root names what it lacks, exit 6" {
+@test "a guest that cannot mount the host's root names what it lacks, exit 8" {
 	requires_kernel
 	[ -n "${IPCNS_VM_MODULES:-}" ] || skip "this kernel has 9p built in (IPCNS_VM_MODULES is empty)"
 	mkdir "$BATS_TEST_TMPDIR/no-modules"
-	run -6 --separate-stderr "$RUN" "${KERNEL_ARGS[@]}" --modules "$BATS_TEST_TMPDIR/no-modules" --output "$OUT"
+	run -8 --separate-stderr "$RUN" "${KERNEL_ARGS[@]}" --modules "$BATS_TEST_TMPDIR/no-modules" --output "$OUT"
 	assert_stderr_has "cannot mount the host's root over 9p"
 }
 
-@test "a run longer than --timeout is stopped, exit 6, and leaves nothing" {
+@test "a run longer than --timeout is stopped, exit 8, and leaves nothing" {
 	requires_kernel
 	SECONDS=0
-	run -6 --separate-stderr "$RUN" "${KERNEL_ARGS[@]}" --output "$OUT" --timeout 20
+	run -8 --separate-stderr "$RUN" "${KERNEL_ARGS[@]}" --output "$OUT" --timeout 20
 	[ "$SECONDS" -lt 40 ] || fail "took $SECONDS s"
 	assert_stderr_has "--timeout 20 s"
+}
+
+@test "tools/build-kernel.sh refuses bad arguments with the usage exit code, before building" {
+	local build=$IPCNS_SRC/tools/build-kernel.sh ksrc=$BATS_TEST_TMPDIR/linux
+	# Just enough of a source tree to be taken for one.
+	mkdir -p "$ksrc/scripts/kconfig" "$ksrc/arch/x86" "$ksrc/ipc"
+	touch "$ksrc/Makefile" "$ksrc/scripts/kconfig/merge_config.sh"
+	printf 'config IPC_NS\n\tbool "IPC namespace"\n' >"$ksrc/ipc/Kconfig"
+	expect_usage "$build"
+	expect_usage "$build" "$ksrc"
+	expect_usage "$build" "$ksrc" "$OUT" extra
+	expect_usage "$build" "$BATS_TEST_TMPDIR/no-such-tree" "$OUT"
+	assert_stderr_has "is not a Linux source tree"
+	expect_usage "$build" "$ksrc" "$ksrc/out"
+	assert_stderr_has "OUT must be outside SRC"
+	for a in "--base allyesconfig" "--jobs 0" "--jobs x" "--disable" "--disable CONFIG_" "--disable IPC-NS" "--bogus"; do
+		# shellcheck disable=SC2086 # each is an option and its value
+		expect_usage "$build" "$ksrc" "$OUT" $a
+	done
+	expect_usage "$build" "$ksrc" "$OUT" --disable CONFIG_IPC_NSS
+	assert_stderr_has "this kernel has no option CONFIG_IPC_NSS"
+	assert [ ! -e "$OUT" ] && assert [ ! -e "$ksrc/out" ]
+	run -0 "$build" --help
+	assert_output --partial "--disable OPTION"
 }

@@ -6,7 +6,7 @@ set -u
 
 usage() {
 	cat <<'EOF'
-usage: tools/deps.sh [--check] run|test|vm
+usage: tools/deps.sh [--check] run|test|vm|kernel
   run    what ./run-tests.sh needs: a C compiler, meson, ninja, pkg-config,
          bats with bats-support and bats-assert, util-linux, coreutils,
          python3 (the record)
@@ -15,6 +15,9 @@ usage: tools/deps.sh [--check] run|test|vm
          (optional)
   vm     run's, plus what ./run-tests.sh --kernel needs: QEMU and a static
          busybox
+  kernel what tools/build-kernel.sh needs to build an x86-64 kernel: make, gcc,
+         flex, bison, bc, libelf (objtool), xz; perl and OpenSSL's headers
+         for a defconfig base
   --check  install nothing; only say what is missing
 exit: 0 all present, 2 usage, 3 something is missing and was not installed
 EOF
@@ -27,7 +30,7 @@ if [ "${1:-}" = --check ]; then
 	shift
 fi
 case ${1:-} in
-	run | test | vm) what=$1 ;;
+	run | test | vm | kernel) what=$1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 esac
@@ -75,6 +78,22 @@ needs_test=(
 needs_vm=(
 	"qemu | command -v qemu-system-x86_64 | qemu-system-x86 | qemu-system-x86 | qemu-system-x86_64 | qemu-system-x86"
 	"busybox | have_static_busybox | busybox-static | busybox | busybox-static | busybox"
+)
+
+# Building a kernel (tools/build-kernel.sh), none of run's: what a tinyconfig
+# x86-64 build runs (objtool links libelf; bc computes kernel/time's
+# constants; tinyconfig compresses with xz), and what a defconfig build adds
+# (perl makes the OID registry, certs/extract-cert links libcrypto).
+needs_kernel=(
+	"make | command -v make | make | make | make | make"
+	"gcc | command -v gcc | gcc,libc6-dev | gcc,glibc-devel | build-base | gcc"
+	"flex | command -v flex | flex | flex | flex | flex"
+	"bison | command -v bison | bison | bison | bison | bison"
+	"bc | command -v bc | bc | bc | bc | bc"
+	"libelf | [ -f /usr/include/gelf.h ] | libelf-dev | elfutils-libelf-devel | elfutils-dev | libelf"
+	"xz | command -v xz | xz-utils | xz | xz | xz"
+	"perl | command -v perl | perl | perl | perl | perl"
+	"openssl-headers | [ -f /usr/include/openssl/evp.h ] | libssl-dev | openssl-devel | openssl-dev | openssl"
 )
 
 # made_by PROJECT CMD: CMD is PROJECT's own, as its --version says (busybox's
@@ -127,6 +146,7 @@ manager() {
 }
 
 list=("${needs_run[@]}")
+[ "$what" = kernel ] && list=("${needs_kernel[@]}")
 [ "$what" = test ] && list+=("${needs_test[@]}")
 [ "$what" = vm ] && list+=("${needs_vm[@]}")
 

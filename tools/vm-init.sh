@@ -10,8 +10,10 @@
 # The host reads the console (first serial port) for the markers "ipcns-vm:".
 # The initramfs holds /bin/busybox, this script as /init, and /ipcns-vm/:
 # modules/ with an "order" file ("NAME FILE" a line, dependencies first),
-# "filter" (the --filter REGEX, may be empty), "ipcns_timeout", and "paths"
-# (the source tree and the build on the host's root, one a line).
+# "filter" (the --filter REGEX, may be empty), "ipcns_timeout", "paths"
+# (the source tree and the build on the host's root, one a line), and
+# "config" (the kernel's config, for the suite's --config) or "no-config"
+# (--config none) or neither (the suite looks for one itself).
 
 say() { echo "ipcns-vm: $*"; }
 
@@ -51,6 +53,10 @@ stage1() {
 	$bb mount -t tmpfs -o mode=0755 tmpfs /newroot/run/ipcns-vm/record || fatal "cannot mount a tmpfs for the record"
 	$bb cp /bin/busybox /init /ipcns-vm/filter /ipcns-vm/ipcns_timeout /newroot/run/ipcns-vm/ ||
 		fatal "cannot copy busybox to the new root"
+	for f in config no-config; do
+		[ -e "/ipcns-vm/$f" ] || continue
+		$bb cp "/ipcns-vm/$f" /newroot/run/ipcns-vm/ || fatal "cannot copy the kernel's config to the new root"
+	done
 	for dir in dev proc sys; do
 		$bb mount --move "/$dir" "/newroot/$dir" || fatal "cannot move /$dir"
 	done
@@ -77,6 +83,11 @@ stage2() {
 	say "suite starting, $($bb cut -d ' ' -f 1 /proc/uptime) s after boot"
 	set -- --no-install --build $dir/build --output $dir/record
 	[ -n "$filter" ] && set -- "$@" --filter "$filter"
+	if [ -f $dir/config ]; then
+		set -- "$@" --config $dir/config
+	elif [ -f $dir/no-config ]; then
+		set -- "$@" --config none
+	fi
 	rc=0
 	(cd / && $dir/src/run-tests.sh "$@") || rc=$?
 	say "suite exit $rc, $($bb cut -d ' ' -f 1 /proc/uptime) s after boot"

@@ -9,15 +9,20 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 usage() {
 	cat <<'EOF'
-usage: ./run-tests.sh --kernel BZIMAGE [--modules DIR] [--output DIR] [--filter REGEX]
-                      [--timeout SECONDS] [--build DIR] [--no-install]
+usage: ./run-tests.sh --kernel BZIMAGE [--modules DIR] [--config FILE|none] [--output DIR]
+                      [--filter REGEX] [--timeout SECONDS] [--build DIR] [--no-install]
 Boots BZIMAGE in QEMU (KVM when it works, else TCG), with this machine's root
 read-only over 9p, runs the suite there as root, and writes its record here.
   --kernel BZIMAGE   an x86-64 bzImage (e.g. boot/vmlinuz-* of a kernel package)
   --modules DIR      its lib/modules/RELEASE tree, for virtio-pci and 9p when
                      they are modules (default: /lib/modules/RELEASE if there)
+  --config FILE      its config (plain or gzipped), for the record and to
+                     confirm skips that blame a missing option (default:
+                     .config beside BZIMAGE, else config-RELEASE beside it as
+                     in /boot, else the .config of the build tree whose
+                     arch/x86/boot/bzImage it is; "none": do not look)
   --output DIR       where RESULTS.md, results.json, junit.xml, results.ktap,
-                     cells.tsv and vm-console.log (the guest's console, kept also when the
+                     cells.jsonl and vm-console.log (the guest's console, kept also when the
                      kernel does not boot) go (default: ./results-vm-RELEASE)
   --filter REGEX     run only the suite's tests whose names match
   --timeout SECONDS  bound on the VM: boot, suite, power-off (default 600)
@@ -25,9 +30,11 @@ read-only over 9p, runs the suite there as root, and writes its record here.
   --no-install       install nothing; only say what is missing
 Environment: IPCNS_VM_APPEND, more for the kernel's command line; IPCNS_TIMEOUT,
 the bound on every probe call in the guest (default 30 s: emulation is slow).
-exit: 0 every cell as expected, 1 a cell deviated, 2 usage, 3 cannot run here,
-      4 the run leaked IPC objects in the guest, 5 every cell skipped,
-      6 the kernel did not boot or the guest broke down (panic, hang, no record)
+exit (the guest suite's, in the project's one vocabulary; README): 0 every
+      cell as expected, 1 a cell deviated, 2 usage, 3 broken or cannot run
+      here, 4 nothing could be measured (every cell skipped), 7 the run
+      leaked IPC objects in the guest, 8 the kernel did not boot or the guest
+      broke down (panic, hang, no record)
 EOF
 }
 
@@ -35,14 +42,15 @@ say() { printf 'vm-run: %s\n' "$*" >&2; }
 die() { say "$2"; exit "$1"; }
 usage_error() { say "$1"; usage >&2; exit 2; }
 
-kernel="" modules="" output="" filter="" build="" install=1 timeout=600
+kernel="" modules="" config="" output="" filter="" build="" install=1 timeout=600
 while [ $# -gt 0 ]; do
 	case $1 in
-		--kernel | --modules | --output | --filter | --timeout | --build)
+		--kernel | --modules | --config | --output | --filter | --timeout | --build)
 			{ [ $# -ge 2 ] && [ -n "$2" ]; } || usage_error "$1 needs a value"
 			case $1 in
 				--kernel) kernel=$2 ;;
 				--modules) modules=$2 ;;
+				--config) config=$2 ;;
 				--output) output=$2 ;;
 				--filter) filter=$2 ;;
 				--timeout) timeout=$2 ;;
@@ -57,6 +65,14 @@ done
 [ -n "$kernel" ] || usage_error "--kernel BZIMAGE is required"
 { [ -f "$kernel" ] && [ -r "$kernel" ]; } || usage_error "no readable kernel file '$kernel'"
 [ -z "$modules" ] || [ -d "$modules" ] || usage_error "no modules directory '$modules'"
+# kernel_options FILE: whether FILE (plain or gzipped) sets any kernel option.
+kernel_options() {
+	{ gzip -dc "$1" 2>/dev/null || cat "$1"; } | grep -qE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)'
+}
+if [ -n "$config" ] && [ "$config" != none ]; then
+	{ [ -f "$config" ] && [ -r "$config" ]; } || usage_error "--config: no readable file '$config'"
+	kernel_options "$config" || usage_error "--config: '$config' holds no kernel options"
+fi
 [[ $timeout =~ ^[1-9][0-9]{0,5}$ ]] || usage_error "--timeout wants whole seconds (1-999999), not '$timeout'"
 case $filter in *$'\n'*) usage_error "--filter is one line" ;; esac
 
@@ -64,13 +80,24 @@ case $filter in *$'\n'*) usage_error "--filter is one line" ;; esac
 # (less 0x200): anything else would only make QEMU or the kernel fail later.
 export LC_ALL=C
 [ "$(dd if="$kernel" bs=1 skip=514 count=4 status=none | tr -d '\0')" = HdrS ] ||
-	die 6 "$kernel is not a bootable x86 kernel (no bzImage header): nothing to boot"
+	die 8 "$kernel is not a bootable x86 kernel (no bzImage header): nothing to boot"
 version_at=$(od -An -tu2 -j 526 -N 2 "$kernel" | tr -d ' ')
 release=$(dd if="$kernel" bs=1 skip=$((version_at + 512)) count=256 status=none | tr '\0' '\n' | head -n 1 | cut -d ' ' -f 1)
 [[ $release =~ ^[A-Za-z0-9._+~-]+$ ]] || release=unknown
 if [ -z "$modules" ] && [ -d "/lib/modules/$release" ]; then
 	modules=/lib/modules/$release
 fi
+# The config a kernel's build or package leaves beside it: tools/build-kernel.sh
+# and make O=DIR (DIR/.config), Debian's /boot (config-RELEASE), a build tree.
+if [ -z "$config" ]; then
+	kdir=$(dirname "$kernel")
+	for f in "$kdir/.config" "$kdir/config-$release" "$kdir/../../../.config"; do
+		[ "$f" = "$kdir/../../../.config" ] && [[ $kernel != *arch/x86/boot/bzImage ]] && continue
+		[ -f "$f" ] && [ -r "$f" ] && kernel_options "$f" && { config=$f; break; }
+	done
+fi
+no_config=""
+[ "$config" = none ] && config="" no_config=1
 
 writable() { [ -w "$1" ] && [ -d "$1" ]; }
 if [ -z "$output" ]; then
@@ -110,6 +137,14 @@ cp "$src/tools/vm-init.sh" "$initramfs/init"
 printf '%s\n' "$filter" >"$initramfs/ipcns-vm/filter"
 printf '%s\n' "${IPCNS_TIMEOUT:-30}" >"$initramfs/ipcns-vm/ipcns_timeout"
 printf '%s\n%s\n' "$src" "$build" >"$initramfs/ipcns-vm/paths"
+# The guest's suite reads the config from here; with neither file it looks
+# where it would on a machine (/proc/config.gz, /boot/config-RELEASE).
+if [ -n "$config" ]; then
+	cp "$config" "$initramfs/ipcns-vm/config" || die 3 "cannot copy $config"
+	say "the kernel's config: $config"
+elif [ -n "$no_config" ]; then
+	: >"$initramfs/ipcns-vm/no-config"
+fi
 : >"$initramfs/ipcns-vm/modules/order"
 
 declare -A module_file=() module_done=()
@@ -278,19 +313,22 @@ if [ -z "$status" ] ||
 		say "the kernel's console ($output/vm-console.log) ended with:"
 		grep -v '^--- ' "$work/console.log" | tail -n 15 | sed 's/^/  /' >&2
 	fi
-	exit 6
+	exit 8
 fi
 
-for f in RESULTS.md results.json junit.xml results.ktap cells.tsv; do
+for f in RESULTS.md results.json junit.xml results.ktap cells.jsonl; do
 	[ -f "$work/out/$f" ] && cp "$work/out/$f" "$output/$f"
 done
 cp "$work/console.log" "$output/vm-console.log"
 summary="$release under QEMU ${accel^^} ($cpus vCPUs): /init reached ${boot_s:-?} s after start, the suite ran ${suite_s:-?} s"
+config_note="Its config: none beside it; the guest looked for /proc/config.gz and /boot/config-$release."
+[ -n "$no_config" ] && config_note="Its config: not looked for (\`--config none\`)."
+[ -n "$config" ] && config_note="Its config: \`$(realpath -- "$config")\` (in the guest \`/run/ipcns-vm/config\`)."
 [ -f "$output/RESULTS.md" ] && cat >>"$output/RESULTS.md" <<EOF
 
 ## Virtual machine
 
-Measured by \`tools/vm-run.sh\`: $summary. The guest's console is in \`vm-console.log\`.
+Measured by \`tools/vm-run.sh\`: $summary. $config_note The guest's console is in \`vm-console.log\`.
 EOF
 say "$summary; record in $output"
 oopses=$(grep -cE 'Kernel panic|BUG:|Oops:|WARNING: CPU' "$work/console.log")
