@@ -30,7 +30,7 @@ usage() {
 	cat <<'EOF'
 usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--config FILE|none] [--no-install]
        ./run-tests.sh --self-test [--build DIR] [--no-install]
-       ./run-tests.sh --kernel BZIMAGE [--modules DIR] [--output DIR] [--filter REGEX] [--timeout S]
+       ./run-tests.sh --kernel BZIMAGE [--config FILE|none] [--modules DIR] [--output DIR] [--filter REGEX] [--timeout S]
        ./run-tests.sh --compare RESULTS.json... [--output FILE]
 Measures which IPC mechanisms a new IPC namespace isolates on this kernel and
 records it. Installs missing packages when run as root (--no-install: only

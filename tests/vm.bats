@@ -56,7 +56,7 @@ requires_kernel() {
 	expect_usage "$RUN" --kernel /etc/hostname --config /etc/hostname
 	assert_stderr_has "holds no kernel options"
 	run -0 "$RUN" --kernel x --help
-	assert_output --partial "6 the kernel did not boot"
+	assert_output --partial "8 the kernel did not boot"
 }
 
 # fake_bzimage FILE [VERSION]: a bzImage header on 1 MiB of zeros. Without
