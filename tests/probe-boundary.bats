@@ -154,6 +154,24 @@ assert_cells() {
 	[[ $OBSERVED == *"mapping-across-unshare=crosses"* ]] || fail "$output"
 }
 
+@test "boundary probes: without SysV IPC, its cells skip naming CONFIG_SYSVIPC; the rest is measured" {
+	[[ -x $FAKE ]] || skip "fake-kernel is not built"
+	run -0 --separate-stderr "$FAKE" --no-sysvipc -- "$IPCNS_PROBES/probe-sysv-ids"
+	OBSERVED_RE='^skip$' assert_cells probe-sysv-ids
+	[[ $(grep -c $'\tskip\t[a-z]*get: ENOSYS: .*(CONFIG_SYSVIPC is off)$' <<<"$output") == 9 ]] ||
+		fail "$output"
+	run -0 --separate-stderr "$FAKE" --no-sysvipc -- "$IPCNS_PROBES/probe-sem-undo"
+	assert_cells probe-sem-undo
+	[[ $(grep -c $'^OBSERVE\tsem-undo\t.*\tskip\tsemget: ENOSYS: .*CONFIG_SYSVIPC is off' <<<"$output") == 3 ]] ||
+		fail "$output"
+	[[ $OBSERVED == *"clone-newipc-sysvsem=einval"* ]] || fail "$output"
+	run -0 --separate-stderr "$FAKE" --no-sysvipc -- "$IPCNS_PROBES/probe-shm-handles"
+	assert_cells probe-shm-handles
+	[[ $(grep -c $'^OBSERVE\tsysv-shm\t.*\tskip\tshmget: ENOSYS: .*CONFIG_SYSVIPC is off' <<<"$output") == 4 ]] ||
+		fail "$output"
+	[[ $OBSERVED == *"fd-across-unshare=crosses"* ]] || fail "$output"
+}
+
 @test "probe-nsfs-identity: without user namespaces, ns-get-userns alone skips, saying why" {
 	(( EUID == 0 )) || skip "root makes the sandbox without a user namespace"
 	[[ -x $FAKE ]] || skip "fake-kernel is not built"
