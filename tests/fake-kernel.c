@@ -10,6 +10,8 @@
  *   --fake-unshare  unshare with CLONE_NEWIPC "succeeds" without doing
  *                   anything; clone with it: EINVAL; clone3: ENOSYS
  *   --no-mqueue     mq_open: ENOSYS (a kernel without CONFIG_POSIX_MQUEUE)
+ *   --no-sysvipc    msgget, semget, shmget: ENOSYS (a kernel without
+ *                   CONFIG_SYSVIPC, but for /proc/sysvipc and its sysctls)
  *   --no-userns     clone/unshare with CLONE_NEWUSER: EPERM; clone3: ENOSYS
  */
 #include <errno.h>
@@ -66,7 +68,7 @@ static void deny(int syscall_nr, int e)
 static int usage(FILE *out, int code)
 {
 	fprintf(out, "usage: fake-kernel [--no-ipcns] [--fake-unshare] [--no-mqueue] "
-		     "[--no-userns] -- COMMAND [ARG...]\n");
+		     "[--no-sysvipc] [--no-userns] -- COMMAND [ARG...]\n");
 	return code;
 }
 
@@ -95,6 +97,12 @@ int main(int argc, char **argv)
 			deny(SYS_clone3, ENOSYS);
 		} else if (!strcmp(argv[i], "--no-mqueue")) {
 			deny(SYS_mq_open, ENOSYS);
+		} else if (!strcmp(argv[i], "--no-sysvipc")) {
+#ifdef SYS_msgget /* not where one ipc(2) multiplexes them */
+			deny(SYS_msgget, ENOSYS);
+			deny(SYS_semget, ENOSYS);
+			deny(SYS_shmget, ENOSYS);
+#endif
 		} else if (!strcmp(argv[i], "--no-userns")) {
 			deny_flag(SYS_clone, ARG0, CLONE_NEWUSER, EPERM);
 			deny_flag(SYS_unshare, ARG0, CLONE_NEWUSER, EPERM);

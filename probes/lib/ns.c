@@ -139,6 +139,61 @@ unsigned long ns_inode(pid_t pid, const char *type)
 	return stat(path, &st) ? 0 : (unsigned long)st.st_ino;
 }
 
+unsigned long ns_fd_inode(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : (unsigned long)st.st_ino;
+}
+
+/* The holder's part: wait for EOF, which says the parent has its fds. */
+static int wait_for_release(void *release)
+{
+	close(((int *)release)[1]);
+	return probe_checkpoint_read(((int *)release)[0], '-', probe_timeout(), "release") != 1;
+}
+
+static int open_ns(pid_t pid, const char *type, int *fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	return *fd < 0 ? probe_fail_errno(PROBE_ERROR, errno, "holding %s", path) : 0;
+}
+
+int ns_hold(unsigned want, int *ipc, int *user)
+{
+	struct ns_spec spec = { .entry = NS_ENTRY_CLONE, .want = want };
+	int release[2], rc;
+	bool started;
+	pid_t pid;
+
+	*ipc = -1;
+	if (user)
+		*user = -1;
+	if (pipe2(release, O_CLOEXEC))
+		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
+	rc = ns_start(&spec, wait_for_release, release, &pid);
+	started = rc == PROBE_REACHED;
+	if (started) {
+		rc = open_ns(pid, "ipc", ipc);
+		rc = rc || !user ? rc : open_ns(pid, "user", user);
+	}
+	close(release[0]);
+	close(release[1]); /* EOF: the holder may go */
+	if (started) {
+		int ended = ns_wait(pid, probe_timeout(), "the holder");
+
+		rc = rc ? rc : ended;
+	}
+	if (rc && *ipc >= 0)
+		close(*ipc), *ipc = -1;
+	if (rc && user && *user >= 0)
+		close(*user), *user = -1;
+	return rc;
+}
+
 void ns_detach(int keep)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -73,6 +73,17 @@ const char *ns_refusal(int flags, int err);
 /* The inode of /proc/PID/ns/TYPE (PID 0: self), or 0 with errno set. */
 unsigned long ns_inode(pid_t pid, const char *type);
 
+/* The inode of the namespace an nsfs fd refers to, or 0. */
+unsigned long ns_fd_inode(int fd);
+
+/* A new IPC namespace (with NS_WANT_USER: owned by a new user namespace)
+ * held only through an nsfs fd, *IPC (and the user namespace's, *USER, when
+ * USER is not NULL); its maker, proved to be in new namespaces by ns_start,
+ * has exited. 0, or an exit code of the probe contract (PROBE_UNSUPPORTED
+ * where this kernel or privilege does not offer it) with the reason in
+ * probe_last_message() and the fds -1. */
+int ns_hold(unsigned want, int *ipc, int *user);
+
 /* Detaches a daemon: stdio to /dev/null, every other fd but KEEP closed. */
 void ns_detach(int keep);
 

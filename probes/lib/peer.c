@@ -76,3 +76,19 @@ int peer_end(struct peer *p)
 	close(p->from);
 	return ns_wait(p->pid, probe_timeout(), "the child");
 }
+
+int peer_run(peer_fn child, peer_fn steps, void *arg)
+{
+	char why[256] = "";
+	struct peer p;
+	int rc;
+
+	if (peer_start(&p, child, arg))
+		return -1;
+	rc = steps(&p, arg);
+	if (rc) /* the first reason: reaping may say another */
+		snprintf(why, sizeof(why), "%s", probe_last_message());
+	if (peer_end(&p) && rc)
+		probe_fail(PROBE_ERROR, "%s", why);
+	return rc;
+}

@@ -30,4 +30,9 @@ int peer_hear(struct peer *p, long *v);
  * its exit code, as ns_wait gives it. */
 int peer_end(struct peer *p);
 
+/* CHILD(its end, ARG) in a forked child while STEPS(our end, ARG) runs
+ * here; then the child is reaped. STEPS's return (not 0: the reason in
+ * probe_last_message()), or -1 when the child could not be started. */
+int peer_run(peer_fn child, peer_fn steps, void *arg);
+
 #endif
