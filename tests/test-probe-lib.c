@@ -628,6 +628,31 @@ START_TEST(test_peer_eof)
 }
 END_TEST
 
+/* A peer in a new IPC namespace: proved new before it runs, and talking. */
+static int tells_its_ipc(struct peer *self, void *arg)
+{
+	(void)arg;
+	return peer_tell(self, (long)ns_inode(0, "ipc")) ? 3 : 9;
+}
+
+START_TEST(test_peer_in_new_namespace)
+{
+	struct ns_spec spec = { .entry = NS_ENTRY_CLONE, .want = geteuid() ? NS_WANT_USER : 0 };
+	struct peer p;
+	long v = 0;
+	int rc = peer_start_ns(&p, &spec, tells_its_ipc, NULL);
+
+	if (rc == PROBE_UNSUPPORTED) { /* no namespaces for us here: said why */
+		ck_assert_str_ne(probe_last_message(), "");
+		return;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(peer_hear(&p, &v), 0);
+	ck_assert(v != 0 && (unsigned long)v != ns_inode(0, "ipc"));
+	ck_assert_int_eq(peer_end(&p), 9);
+}
+END_TEST
+
 /* ---- ns entries ------------------------------------------------------ */
 
 static const struct {
@@ -1202,6 +1227,7 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_cells_table);
 	tcase_add_test(tc, test_peer_round_trip);
 	tcase_add_test(tc, test_peer_eof);
+	tcase_add_test(tc, test_peer_in_new_namespace);
 	tcase_add_test(tc, test_drop_root);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);
