@@ -134,8 +134,9 @@ static void judge_fd(size_t k, int fd)
 	else if ((err = sysctl_read(sysctl_cell[k], fd, &v)))
 		cell_set(k, "", "reading the fd opened in A: %s", probe_errno_name(err));
 	else if (sysctl_same(&v, &sysctl_wrote[k]))
-		cell_set(k, "old-ns", "the fd opened in A (holding %s) read %s after unshare; "
-			 "a fresh open read the new namespace's %s", d, d, c);
+		cell_set(k, "old-ns", "the fd opened in A (holding %s) read %s after unshare "
+			 "(A's first namespace kept by an nsfs fd); a fresh open read the new "
+			 "namespace's %s", d, d, c);
 	else if (sysctl_same(&v, &fresh))
 		cell_set(k, "new-ns", "the fd opened in A (holding %s) read the new namespace's "
 			 "%s after unshare, as a fresh open did", d, c);
@@ -144,13 +145,20 @@ static void judge_fd(size_t k, int fd)
 			 "namespace's %s", sysctl_text(k, &v, got), d, c);
 }
 
+/* A's first namespace is kept by an nsfs fd while its files are read: with
+ * no process left in it, it would be freed (asynchronously), and an fd on a
+ * freed namespace's table reads ENOENT, which says nothing about which
+ * namespace the fd is bound to. */
 static int fd_bound_in_a(void *arg)
 {
 	char path[256];
-	int fds[SYSCTL_COUNT];
+	int fds[SYSCTL_COUNT], held = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
 	unsigned long a = ns_inode(0, "ipc"), now;
 
 	(void)arg;
+	if (held < 0)
+		cells_rest("", "holding A's namespace: open /proc/self/ns/ipc: %s",
+			   probe_errno_name(errno));
 	sysctl_read_and_pick("A");
 	for (size_t k = 0; k < sysctl_ncells; k++) {
 		fds[k] = -1;
@@ -170,6 +178,8 @@ static int fd_bound_in_a(void *arg)
 		if (fds[k] >= 0)
 			close(fds[k]);
 	}
+	if (held >= 0)
+		close(held);
 	return 0;
 }
 
