@@ -220,18 +220,20 @@ static int rootless_in_ns(void *arg)
 static void rootless_write(void)
 {
 	unsigned outside = sysctl_rootless ? (unsigned)geteuid() : PROBE_NOBODY;
+	const char *who = "the user namespace";
 	pid_t pid;
 
 	fflush(NULL);
 	if (sysctl_rootless) {
-		sysctl_run_in_ns(NS_WANT_USER, rootless_in_ns, &outside, 1, "the user namespace");
+		sysctl_run_in_ns(NS_WANT_USER, rootless_in_ns, &outside, 1, who);
 	} else if ((pid = fork()) < 0) {
 		cells_rest("", "fork: %s", probe_errno_name(errno));
 	} else if (pid == 0) {
-		if (probe_drop_root())
-			cells_rest("", "becoming uid %u: %s", PROBE_NOBODY, probe_errno_name(errno));
+		if (!probe_drop_root())
+			sysctl_run_in_ns(NS_WANT_USER, rootless_in_ns, &outside, 1, who);
 		else
-			sysctl_run_in_ns(NS_WANT_USER, rootless_in_ns, &outside, 1, "the user namespace");
+			cells_rest("", "becoming uid %u: %s", PROBE_NOBODY,
+				   probe_errno_name(errno));
 		_exit(0);
 	} else {
 		sysctl_finish(pid, 2, "the process that became nobody");

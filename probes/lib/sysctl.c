@@ -212,7 +212,9 @@ int sysctl_host_check(void)
 	for (size_t i = 0; i < SYSCTL_COUNT && snapped; i++) {
 		const struct ipc_sysctl *s = &sysctl_table[i];
 
-		if (host_err[i] || (!(err = sysctl_read(s, -1, &now)) && sysctl_same(&now, &host[i])))
+		if (host_err[i])
+			continue; /* not there at the start: nothing to compare */
+		if (!(err = sysctl_read(s, -1, &now)) && sysctl_same(&now, &host[i]))
 			continue;
 		changed++;
 		sysctl_show(s, &host[i], ' ', was);
