@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# Contract tests of probe-sysctl: usage, the shape of its OBSERVE lines, that
-# a measurement can come out either way, and that a run leaves the host as it
-# found it: the 16 sysctls above all, and SysV objects, /dev/shm, mounts and
-# processes. Meson runs this as
+# Contract tests of the sysctl probes, probe-sysctl-defaults (new-ns-default)
+# and probe-sysctl-writes (the other scenarios): usage, the shape of their
+# OBSERVE lines, that a measurement can come out either way, that a missing
+# sysctl is a skip naming the option responsible, and that a run leaves the
+# host as it found it: the 16 sysctls above all, and SysV objects, /dev/shm,
+# mounts and processes. Meson runs this as
 #   IPCNS_PROBES=<build>/probes bats --tap tests/probe-sysctl.bats
 #
 # "The other way" is shown on a directory of plain files (IPCNS_SYSCTL_DIR):
@@ -18,7 +20,9 @@ SYSCTLS=(kernel/msgmax kernel/msgmnb kernel/msgmni kernel/sem kernel/shmmax
 	kernel/shmall kernel/shmmni kernel/shm_rmid_forced kernel/msg_next_id
 	kernel/sem_next_id kernel/shm_next_id fs/mqueue/queues_max fs/mqueue/msg_max
 	fs/mqueue/msgsize_max fs/mqueue/msg_default fs/mqueue/msgsize_default)
-SCENARIOS=(new-ns-default child-write-hidden parent-write-hidden fd-bound rootless-write)
+# probe:scenario, every scenario of both probes
+SCENARIOS=(defaults:new-ns-default writes:child-write-hidden writes:parent-write-hidden
+	writes:fd-bound writes:rootless-write)
 
 setup_file() {
 	export IPCNS_PROBES=${IPCNS_PROBES:-$BATS_TEST_DIRNAME/../build/probes}
@@ -26,8 +30,8 @@ setup_file() {
 }
 
 setup() {
-	P=$IPCNS_PROBES/probe-sysctl
-	[[ -x $P ]] || fail "no probe-sysctl in IPCNS_PROBES=$IPCNS_PROBES (build first)"
+	D=$IPCNS_PROBES/probe-sysctl-defaults W=$IPCNS_PROBES/probe-sysctl-writes
+	[[ -x $D && -x $W ]] || fail "no probe-sysctl-* in IPCNS_PROBES=$IPCNS_PROBES (build first)"
 	FAKE=""
 }
 
@@ -51,7 +55,7 @@ host_sysctls() {
 host_state() {
 	host_sysctls
 	grep -c . /proc/self/mountinfo
-	pgrep -c -x probe-sysctl || true
+	pgrep -c '^probe-sysctl-' || true # comm: the first 15 bytes
 }
 
 # A copy of the host's sysctls as plain files, readable by anyone, in FAKE
@@ -98,31 +102,40 @@ assert_observations() {
 
 # ---- help and usage errors -------------------------------------------------
 
-@test "probe-sysctl: -h and --help print usage on stdout and exit 0" {
-	local opt
-	for opt in -h --help; do
-		run -0 --separate-stderr "$P" "$opt"
-		assert_output --partial "usage: probe-sysctl"
-		[[ -z $stderr ]] || fail "$opt wrote to stderr: $stderr"
+@test "probe-sysctl-*: -h and --help print usage on stdout and exit 0" {
+	local opt p
+	for p in "$D" "$W"; do
+		for opt in -h --help; do
+			run -0 --separate-stderr "$p" "$opt"
+			assert_output --partial "usage: ${p##*/} "
+			[[ -z $stderr ]] || fail "$opt wrote to stderr: $stderr"
+		done
 	done
 }
 
-@test "probe-sysctl: bad arguments and environment are usage errors" {
-	expect_usage "$P"
-	expect_usage "$P" -t
-	expect_usage "$P" -t 0 fd-bound
-	expect_usage "$P" -t 3601 fd-bound
-	expect_usage "$P" -t 5
-	expect_usage "$P" nosuch
-	expect_usage "$P" fd-bound kernel.nosuch
-	expect_usage "$P" fd-bound kernel/msgmax # the dotted name only
-	IPCNS_TIMEOUT=soon expect_usage "$P" fd-bound
-	IPCNS_SYSCTL_DIR=relative/dir expect_usage "$P" fd-bound
+@test "probe-sysctl-*: bad arguments and environment are usage errors" {
+	local p s
+	for p in "$D:new-ns-default" "$W:fd-bound"; do
+		s=${p##*:} p=${p%:*}
+		expect_usage "$p"
+		expect_usage "$p" -t
+		expect_usage "$p" -t 0 "$s"
+		expect_usage "$p" -t 3601 "$s"
+		expect_usage "$p" -t 5
+		expect_usage "$p" nosuch
+		expect_usage "$p" "$s" kernel.nosuch
+		expect_usage "$p" "$s" kernel/msgmax # the dotted name only
+		IPCNS_TIMEOUT=soon expect_usage "$p" "$s"
+		IPCNS_SYSCTL_DIR=relative/dir expect_usage "$p" "$s"
+	done
+	# each probe's scenarios are its own
+	expect_usage "$D" fd-bound
+	expect_usage "$W" new-ns-default
 }
 
 # ---- measurements on this kernel -------------------------------------------
 
-@test "probe-sysctl: every scenario prints one well-formed line a sysctl and leaves the host as it was" {
+@test "probe-sysctl-*: every scenario prints one well-formed line a sysctl and leaves the host as it was" {
 	local before after s names=()
 	for s in "${SYSCTLS[@]}"; do
 		s=${s//\//.}
@@ -130,15 +143,15 @@ assert_observations() {
 	done
 	before=$(host_state)
 	for s in "${SCENARIOS[@]}"; do
-		run -0 "$P" -t 5 "$s"
-		assert_observations "$s" "${names[@]}"
+		run -0 "$IPCNS_PROBES/probe-sysctl-${s%%:*}" -t 5 "${s#*:}"
+		assert_observations "${s#*:}" "${names[@]}"
 	done
 	after=$(host_state)
 	[[ $before == "$after" ]] || fail "the host changed: before: $before after: $after"
 }
 
-@test "probe-sysctl: named sysctls only, in table order; kernel.sem's numbers joined by _" {
-	run -0 "$P" new-ns-default fs.mqueue.msg_max kernel.sem
+@test "probe-sysctl-*: named sysctls only, in table order; kernel.sem's numbers joined by _" {
+	run -0 "$D" new-ns-default fs.mqueue.msg_max kernel.sem
 	assert_observations new-ns-default kernel.sem fs.mqueue.msg_max
 	[[ $OBSERVED =~ kernel.sem=[0-9]+_[0-9]+_[0-9]+_[0-9]+ ]] ||
 		fail "kernel.sem not as a_b_c_d: $output"
@@ -146,12 +159,12 @@ assert_observations() {
 
 # ---- the other way, on plain files -----------------------------------------
 
-@test "probe-sysctl: where nothing is isolated, writes are seen, and the net restores and exits 3" {
+@test "probe-sysctl-*: where nothing is isolated, writes are seen, and the net restores and exits 3" {
 	local before s
 	make_fake
 	before=$(fake_values)
 	for s in child-write-hidden parent-write-hidden; do
-		IPCNS_SYSCTL_DIR=$FAKE run -3 --separate-stderr "$P" "$s" kernel.msgmax kernel.sem
+		IPCNS_SYSCTL_DIR=$FAKE run -3 --separate-stderr "$W" "$s" kernel.msgmax kernel.sem
 		assert_observations "$s" kernel.msgmax kernel.sem
 		[[ $OBSERVED == $'kernel.msgmax=shared\nkernel.sem=shared' ]] ||
 			fail "$s: $output"
@@ -160,30 +173,50 @@ assert_observations() {
 		[[ $before == "$(fake_values)" ]] ||
 			fail "$s: the net did not restore the files"
 	done
-	IPCNS_SYSCTL_DIR=$FAKE run -3 "$P" new-ns-default kernel.shm_rmid_forced
+	IPCNS_SYSCTL_DIR=$FAKE run -3 "$D" new-ns-default kernel.shm_rmid_forced
 	assert_output --partial "inherited A's value"
 	# fd-bound's control: a fresh open after unshare must not read A's value
-	IPCNS_SYSCTL_DIR=$FAKE run -3 "$P" fd-bound kernel.msgmax
+	IPCNS_SYSCTL_DIR=$FAKE run -3 "$W" fd-bound kernel.msgmax
 	assert_output --partial $'\tfd-bound\tunshare\t'
 	assert_output --partial $'\t\tpositive control failed: a fresh open after unshare'
 }
 
-@test "probe-sysctl: a missing sysctl file is a skip that says why" {
+@test "probe-sysctl-*: a missing sysctl file is a skip that names the option responsible" {
 	make_fake kernel/shm_next_id
-	IPCNS_SYSCTL_DIR=$FAKE run -0 "$P" parent-write-hidden kernel.shm_next_id
+	IPCNS_SYSCTL_DIR=$FAKE run -0 "$W" parent-write-hidden kernel.shm_next_id
 	assert_output --partial $'\tskip\tno '"$FAKE/kernel/shm_next_id on this kernel (CONFIG_CHECKPOINT_RESTORE is off)"
+	rm -rf "$FAKE"
+	# no queues at all: CONFIG_POSIX_MQUEUE, and only there (the rest is
+	# measured; on plain files A's write is seen, and the net says so: exit 3)
+	make_fake "${SYSCTLS[@]:11}"
+	rmdir "$FAKE/fs/mqueue"
+	IPCNS_SYSCTL_DIR=$FAKE run -3 "$D" new-ns-default fs.mqueue.msg_max kernel.msgmax
+	assert_output --partial $'\tfs.mqueue.msg_max\tnew-ns-default\tclone\tipc\tskip\tno '"$FAKE/fs/mqueue: this kernel lacks POSIX message queues (CONFIG_POSIX_MQUEUE is off)"
+	assert_output --regexp $'\tkernel.msgmax\tnew-ns-default\tclone\tipc\t[0-9]+\t'
+	rm -rf "$FAKE"
+	# no SysV IPC: CONFIG_SYSVIPC for *_next_id too, not CONFIG_CHECKPOINT_RESTORE
+	make_fake "${SYSCTLS[@]:0:11}"
+	IPCNS_SYSCTL_DIR=$FAKE run -0 "$W" fd-bound kernel.msgmax kernel.sem_next_id
+	assert_line --index 0 --partial $'\tkernel.msgmax\tfd-bound\tunshare\tipc\tskip\tno '"$FAKE/kernel/msgmax: this kernel lacks System V IPC (CONFIG_SYSVIPC is off)"
+	assert_line --index 1 --partial $'\tkernel.sem_next_id\tfd-bound\tunshare\tipc\tskip\tno '"$FAKE/kernel/msgmax: this kernel lacks System V IPC (CONFIG_SYSVIPC is off)"
+	refute_output --partial CONFIG_CHECKPOINT_RESTORE
+	rm -rf "$FAKE"
+	# one file of a group that is there missing: no option to blame, a failed cell
+	make_fake kernel/sem
+	IPCNS_SYSCTL_DIR=$FAKE run -0 "$W" fd-bound kernel.sem
+	assert_output --partial $'\tkernel.sem\tfd-bound\tunshare\tipc\t\treading the host\'s '"$FAKE/kernel/sem: ENOENT"
 }
 
-@test "probe-sysctl: as root, rootless-write runs as uid 65534; a refused rootless write is a skip" {
+@test "probe-sysctl-writes: as root, rootless-write runs as uid 65534; a refused rootless write is a skip" {
 	(( EUID == 0 )) || skip "needs root to own files that uid 65534 may not write"
 	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$P" ||
-		skip "uid 65534 cannot run $P"
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$W" ||
+		skip "uid 65534 cannot run $W"
 	make_fake
 	# root-owned 0644 files: nobody's user namespace root may not write them
-	IPCNS_SYSCTL_DIR=$FAKE run -0 "$P" rootless-write kernel.msgmax
+	IPCNS_SYSCTL_DIR=$FAKE run -0 "$W" rootless-write kernel.msgmax
 	assert_output --regexp $'\trootless-write\tclone\tipc\\+user\tdenied\topen\\(O_WRONLY\\) [0-9]+ as root of the owning user namespace \\(uid 65534 outside\\): EACCES'
 	IPCNS_SYSCTL_DIR=$FAKE run -0 setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$P" child-write-hidden kernel.msgmax
+		"$W" child-write-hidden kernel.msgmax
 	assert_output --partial $'\tipc+user\tskip\tthis kernel lets only global root write IPC sysctls'
 }

@@ -12,6 +12,7 @@
 #include "ns.h"
 #include "peer.h"
 #include "probe.h"
+#include "sysctl.h"
 
 #include <check.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -545,7 +547,8 @@ START_TEST(test_ns_refusal)
 	else
 		ck_assert_ptr_nonnull(strstr(why, "CONFIG_IPC_NS is off"));
 	ck_assert_ptr_nonnull(ns_refusal(CLONE_NEWIPC, EPERM));
-	ck_assert_ptr_nonnull(strstr(ns_refusal(CLONE_NEWIPC, EPERM), "CAP_SYS_ADMIN"));
+	ck_assert_ptr_nonnull(strstr(ns_refusal(CLONE_NEWIPC, EPERM), ns_inode(0, "ipc") ?
+				     "CAP_SYS_ADMIN" : "CONFIG_IPC_NS is off"));
 	ck_assert_ptr_null(ns_refusal(CLONE_NEWIPC, ENOMEM));
 	ck_assert_ptr_null(ns_refusal(CLONE_NEWIPC, EBADF));
 }
@@ -625,6 +628,179 @@ START_TEST(test_peer_eof)
 	ck_assert_int_eq(peer_hear(&p, &v), -1);
 	ck_assert_ptr_nonnull(strstr(probe_last_message(), "stopped early"));
 	ck_assert_int_eq(peer_end(&p), 0);
+}
+END_TEST
+
+/* A peer in a new IPC namespace: proved new before it runs, and talking. */
+static int tells_its_ipc(struct peer *self, void *arg)
+{
+	(void)arg;
+	return peer_tell(self, (long)ns_inode(0, "ipc")) ? 3 : 9;
+}
+
+START_TEST(test_peer_in_new_namespace)
+{
+	struct ns_spec spec = { .entry = NS_ENTRY_CLONE, .want = geteuid() ? NS_WANT_USER : 0 };
+	struct peer p;
+	long v = 0;
+	int rc = peer_start_ns(&p, &spec, tells_its_ipc, NULL);
+
+	if (rc == PROBE_UNSUPPORTED) { /* no namespaces for us here: said why */
+		ck_assert_str_ne(probe_last_message(), "");
+		return;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(peer_hear(&p, &v), 0);
+	ck_assert(v != 0 && (unsigned long)v != ns_inode(0, "ipc"));
+	ck_assert_int_eq(peer_end(&p), 9);
+}
+END_TEST
+
+/* ---- the sysctls' values and files ------------------------------------ */
+
+/* A directory of plain files in place of /proc/sys: the library never
+ * writes a real sysctl here. */
+static char sysctl_dir[64];
+
+/* REL in the directory (one static buffer). */
+static const char *fake(const char *rel)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", sysctl_dir, rel);
+	return path;
+}
+
+static void write_text(const char *rel, const char *text)
+{
+	FILE *f = fopen(fake(rel), "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void sysctl_setup(void)
+{
+	reset_globals();
+	snprintf(sysctl_dir, sizeof(sysctl_dir), "/tmp/probe-lib-sysctl.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(sysctl_dir));
+	ck_assert_int_eq(mkdir(fake("kernel"), 0755) || mkdir(fake("fs"), 0755) ||
+			 mkdir(fake("fs/mqueue"), 0755), 0);
+	setenv("IPCNS_SYSCTL_DIR", sysctl_dir, 1);
+	ck_assert(sysctl_init());
+}
+
+static void sysctl_teardown(void)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sysctl_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	unsetenv("IPCNS_SYSCTL_DIR");
+	ck_assert(sysctl_init());
+	reset_globals();
+}
+
+START_TEST(test_sysctl_values)
+{
+	const struct ipc_sysctl *sem = sysctl_find("kernel.sem");
+	const struct ipc_sysctl *shmmax = sysctl_find("kernel.shmmax");
+	const struct ipc_sysctl *next = sysctl_find("kernel.msg_next_id");
+	const struct ipc_sysctl *msg_max = sysctl_find("fs.mqueue.msg_max");
+	char buf[SYSCTL_TEXT_MAX];
+	struct sysctl_value v, d;
+
+	ck_assert_ptr_null(sysctl_find("kernel/sem"));
+	ck_assert(sem && shmmax && next && msg_max);
+	sysctl_path(msg_max, buf, sizeof(buf));
+	ck_assert_str_eq(buf + strlen(sysctl_dir), "/fs/mqueue/msg_max");
+	write_text("kernel/sem", "32000\t1024000000\t500\t32000\n");
+	ck_assert_int_eq(sysctl_read(sem, -1, &v), 0);
+	ck_assert_str_eq(sysctl_show(sem, &v, '_', buf), "32000_1024000000_500_32000");
+	d = sysctl_step(sem, &v);
+	ck_assert_str_eq(sysctl_show(sem, &d, ' ', buf), "31999 1023999999 499 31999");
+	ck_assert(!sysctl_same(&v, &d) && sysctl_same(&v, &v));
+	write_text("kernel/shmmax", "18446744073692774399\n");
+	ck_assert_int_eq(sysctl_read(shmmax, -1, &v), 0);
+	ck_assert_str_eq(sysctl_show(shmmax, &v, '_', buf), "18446744073692774399");
+	write_text("kernel/shmmax", "-1\n"); /* unsigned long: no sign */
+	ck_assert_int_eq(sysctl_read(shmmax, -1, &v), EBADMSG);
+	write_text("kernel/msg_next_id", "-1\n"); /* at the floor: one up */
+	ck_assert_int_eq(sysctl_read(next, -1, &v), 0);
+	d = sysctl_step(next, &v);
+	ck_assert_str_eq(sysctl_show(next, &d, ' ', buf), "0");
+	write_text("fs/mqueue/msg_max", "1\n");
+	ck_assert_int_eq(sysctl_read(msg_max, -1, &v), 0);
+	d = sysctl_step(msg_max, &v);
+	ck_assert_str_eq(sysctl_show(msg_max, &d, ' ', buf), "2");
+	ck_assert_int_eq(sysctl_read(sysctl_find("kernel.msgmax"), -1, &v), ENOENT);
+}
+END_TEST
+
+/* The namespace the probe started in is never written: the process ends. */
+START_TEST(test_sysctl_write_refuses_the_start_namespace)
+{
+	const struct ipc_sysctl *s = sysctl_find("kernel.msgmax");
+	struct sysctl_value v = { 1, { 7 } }, back;
+	const char *call = NULL;
+	pid_t pid;
+
+	write_text("kernel/msgmax", "8192\n");
+	fflush(NULL);
+	if ((pid = fork()) == 0)
+		_exit(sysctl_write(s, &v, &call) == 0 ? 0 : 1);
+	ck_assert_int_eq(ns_wait(pid, 5, "the writer"), PROBE_ERROR);
+	ck_assert_int_eq(sysctl_read(s, -1, &back), 0);
+	ck_assert_uint_eq(back.f[0], 8192);
+}
+END_TEST
+
+/* A missing file names the option responsible, and only that one. */
+START_TEST(test_sysctl_missing_names_the_option)
+{
+	bool skip = false;
+	const char *why;
+
+	write_text("kernel/msgmax", "8192\n");
+	write_text("fs/mqueue/msg_max", "10\n");
+	sysctl_host_snapshot();
+	ck_assert_ptr_null(sysctl_host_missing(sysctl_find("kernel.msgmax"), &skip));
+	why = sysctl_host_missing(sysctl_find("kernel.shm_next_id"), &skip);
+	ck_assert(skip);
+	ck_assert_ptr_nonnull(strstr(why, "(CONFIG_CHECKPOINT_RESTORE is off)"));
+	why = sysctl_host_missing(sysctl_find("kernel.sem"), &skip); /* its group is here */
+	ck_assert(!skip);
+	ck_assert_ptr_nonnull(strstr(why, "ENOENT"));
+	ck_assert_ptr_null(sysctl_host_missing(sysctl_find("fs.mqueue.msg_max"), &skip));
+	ck_assert_int_eq(unlink(fake("kernel/msgmax")), 0);
+	ck_assert_int_eq(unlink(fake("fs/mqueue/msg_max")), 0);
+	ck_assert_int_eq(rmdir(fake("fs/mqueue")), 0);
+	sysctl_host_snapshot();
+	why = sysctl_host_missing(sysctl_find("kernel.msg_next_id"), &skip);
+	ck_assert(skip);
+	ck_assert_ptr_nonnull(strstr(why, "lacks System V IPC (CONFIG_SYSVIPC is off)"));
+	why = sysctl_host_missing(sysctl_find("fs.mqueue.queues_max"), &skip);
+	ck_assert(skip);
+	ck_assert_ptr_nonnull(strstr(why, "lacks POSIX message queues (CONFIG_POSIX_MQUEUE is off)"));
+	ck_assert_int_eq(sysctl_host_check(), PROBE_REACHED); /* nothing to compare */
+}
+END_TEST
+
+/* The net: a host value that changed is put back, and said. */
+START_TEST(test_sysctl_check_restores)
+{
+	const struct ipc_sysctl *s = sysctl_find("kernel.msgmax");
+	struct sysctl_value back;
+
+	write_text("kernel/msgmax", "8192\n");
+	sysctl_host_snapshot();
+	ck_assert_int_eq(sysctl_host_check(), PROBE_REACHED);
+	write_text("kernel/msgmax", "8191\n");
+	ck_assert_int_eq(sysctl_host_check(), PROBE_ERROR);
+	ck_assert_ptr_nonnull(strstr(probe_last_message(), "SAFETY: the host's kernel.msgmax"));
+	ck_assert_int_eq(sysctl_read(s, -1, &back), 0);
+	ck_assert_uint_eq(back.f[0], 8192);
 }
 END_TEST
 
@@ -1202,6 +1378,7 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_cells_table);
 	tcase_add_test(tc, test_peer_round_trip);
 	tcase_add_test(tc, test_peer_eof);
+	tcase_add_test(tc, test_peer_in_new_namespace);
 	tcase_add_test(tc, test_drop_root);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);
@@ -1215,6 +1392,11 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_checkpoint_write_to_closed_pipe);
 	tcase_add_test(tc, test_wait_fd_ready);
 
+	tc = tcase(s, "sysctl", sysctl_setup, sysctl_teardown);
+	tcase_add_test(tc, test_sysctl_values);
+	tcase_add_test(tc, test_sysctl_write_refuses_the_start_namespace);
+	tcase_add_test(tc, test_sysctl_missing_names_the_option);
+	tcase_add_test(tc, test_sysctl_check_restores);
 	tc = tcase(s, "probe_main", main_setup, reset_globals);
 	tcase_add_test(tc, test_main_get_prints_value);
 	tcase_add_test(tc, test_main_get_prints_nothing_on_failure);

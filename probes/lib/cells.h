@@ -26,7 +26,7 @@
 
 struct cell {
 	char mech[32], scen[48], entry[16], ns[24];
-	char observed[24];
+	char observed[48]; /* a value read, too: kernel.sem's four numbers */
 	char detail[CELL_DETAIL_MAX];
 	bool done;
 };

@@ -248,7 +248,10 @@ const char *ns_refusal(int flags, int err)
 		    !ns_inode(0, join_order[i].type))
 			len += (size_t)snprintf(missing + len, sizeof(missing) - len, "%s%s",
 						len ? " and " : "", join_order[i].kconfig);
-	if ((err == EINVAL || err == ENOSYS) && len) {
+	/* A type this kernel lacks can never be made, whatever the errno: EINVAL
+	 * from mainline, EPERM for an ordinary user where Debian's kernel
+	 * (unprivileged_userns_clone, 0 without CONFIG_USER_NS) checks first. */
+	if ((err == EINVAL || err == ENOSYS || err == EPERM || err == EACCES) && len) {
 		snprintf(why, sizeof(why), "this kernel lacks the namespace (%s is off)", missing);
 		return why;
 	}

@@ -37,37 +37,66 @@ int peer_hear(struct peer *p, long *v)
 	return -1;
 }
 
-int peer_start(struct peer *p, peer_fn fn, void *arg)
+/* What the child runs: its end, and the parent's closed so that EOF means
+ * the parent is gone. */
+struct start {
+	peer_fn fn;
+	void *arg;
+	struct peer self;
+	int theirs[2];
+};
+
+static int child(void *arg)
 {
-	int down[2], up[2];
+	struct start *s = arg;
+
+	close(s->theirs[0]);
+	close(s->theirs[1]);
+	return s->fn(&s->self, s->arg);
+}
+
+/* Forks through SPEC (NULL: a plain fork); 0, or an exit code (printed). */
+static int start(struct peer *p, const struct ns_spec *spec, peer_fn fn, void *arg)
+{
+	int down[2], up[2], rc = 0;
+	struct start s = { fn, arg, { 0, -1, -1 }, { -1, -1 } };
 
 	if (pipe2(down, O_CLOEXEC))
-		return probe_fail_errno(-1, errno, "pipe"), -1;
+		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
 	if (pipe2(up, O_CLOEXEC)) {
-		probe_fail_errno(PROBE_ERROR, errno, "pipe");
 		close(down[0]);
 		close(down[1]);
-		return -1;
+		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
 	}
+	s.self.to = up[1], s.self.from = down[0];
+	s.theirs[0] = up[0], s.theirs[1] = down[1];
 	fflush(NULL); /* nothing buffered may be written twice */
-	p->pid = fork();
-	if (p->pid == 0) {
-		struct peer self = { 0, up[1], down[0] };
-
-		close(up[0]);
-		close(down[1]);
-		_exit(fn(&self, arg));
+	if (spec) {
+		rc = ns_start(spec, child, &s, &p->pid);
+	} else if ((p->pid = fork()) == 0) {
+		_exit(child(&s));
+	} else if (p->pid < 0) {
+		rc = probe_fail_errno(PROBE_ERROR, errno, "fork");
 	}
 	close(up[1]);
 	close(down[0]);
 	p->to = down[1];
 	p->from = up[0];
-	if (p->pid > 0)
+	if (!rc)
 		return 0;
-	probe_fail_errno(PROBE_ERROR, errno, "fork");
 	close(p->to);
 	close(p->from);
-	return -1;
+	return rc;
+}
+
+int peer_start(struct peer *p, peer_fn fn, void *arg)
+{
+	return start(p, NULL, fn, arg) ? -1 : 0;
+}
+
+int peer_start_ns(struct peer *p, const struct ns_spec *spec, peer_fn fn, void *arg)
+{
+	return start(p, spec, fn, arg);
 }
 
 int peer_end(struct peer *p)

@@ -8,6 +8,8 @@
 #ifndef IPCNS_PEER_H
 #define IPCNS_PEER_H
 
+#include "ns.h"
+
 #include <sys/types.h>
 
 struct peer {
@@ -20,6 +22,12 @@ typedef int (*peer_fn)(struct peer *self, void *arg);
 /* Forks a child that runs FN(its end, ARG) and exits with its return. 0, or
  * -1 with the reason in probe_last_message(). */
 int peer_start(struct peer *p, peer_fn fn, void *arg);
+
+/* The same, the child placed by ns_start as SPEC says (proved to be in new
+ * namespaces before FN runs): 0, or ns_start's exit code (PROBE_UNSUPPORTED:
+ * the kernel or privilege does not offer them), with the reason in
+ * probe_last_message(). */
+int peer_start_ns(struct peer *p, const struct ns_spec *spec, peer_fn fn, void *arg);
 
 /* One message each way. peer_hear waits at most probe_timeout(); -1 on
  * timeout or EOF, with the reason in probe_last_message(). */
