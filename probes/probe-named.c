@@ -12,6 +12,7 @@
 #include "lib/mech.h"
 #include "lib/ns.h"
 #include "lib/probe.h"
+#include "lib/tool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,8 +115,8 @@ static void run_tool(const struct place *at, const struct op *op)
 {
 	char timeout[16], holder[16], probe[PATH_MAX + 32], value[16];
 	const char *argv[16];
-	int out = memfd_create("out", MFD_CLOEXEC), err = memfd_create("err", MFD_CLOEXEC), n = 0;
-	pid_t pid;
+	struct tool_result r;
+	int n = 0;
 
 	snprintf(timeout, sizeof(timeout), "%u", probe_timeout());
 	snprintf(holder, sizeof(holder), "%d", (int)at->holder);
@@ -137,52 +138,11 @@ static void run_tool(const struct place *at, const struct op *op)
 	if (op->verb == CREATE)
 		argv[n++] = value;
 	argv[n] = NULL;
-	res->rc = PROBE_ERROR, res->value = 0, res->why[0] = '\0';
-	fflush(NULL);
-	if (out < 0 || err < 0 || (pid = fork()) < 0) {
-		snprintf(res->why, sizeof(res->why), "cannot run %s: %s", argv[0],
-			 probe_errno_name(errno));
-	} else if (pid == 0) {
-		dup2(out, STDOUT_FILENO);
-		dup2(err, STDERR_FILENO);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	} else {
-		char buf[320] = "";
-		ssize_t got;
-
-		res->rc = ns_wait(pid, probe_timeout(), argv[0]);
-		got = pread(err, buf, sizeof(buf) - 1, 0);
-		buf[got > 0 ? got : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		snprintf(res->why, sizeof(res->why), "%s", buf[0] ? buf : probe_last_message());
-		got = pread(out, buf, sizeof(buf) - 1, 0);
-		buf[got > 0 ? got : 0] = '\0';
-		if (!res->rc && !probe_scan_value(buf, strcspn(buf, "\n"), &res->value))
-			res->rc = PROBE_ERROR;
-		/* The tool failed itself ("unshare: unshare failed: ..."), before
-		 * the probe ran: never a probe's "not reachable". */
-		if (res->rc == 127) {
-			res->rc = PROBE_UNSUPPORTED;
-			snprintf(res->why, sizeof(res->why), "util-linux %s is not installed", argv[0]);
-		} else if (res->rc && !strncmp(res->why, argv[0], strlen(argv[0])) &&
-			   res->why[strlen(argv[0])] == ':') {
-			int e = strstr(res->why, "Invalid argument") ? EINVAL
-				: strstr(res->why, "not permitted") ? EPERM
-				: strstr(res->why, "No space") ? ENOSPC : 0;
-			const char *why = e ? ns_refusal(CLONE_NEWIPC | (want & NS_WANT_USER ?
-							CLONE_NEWUSER : 0), e) : NULL;
-			size_t len = strlen(res->why);
-
-			res->rc = why ? PROBE_UNSUPPORTED : PROBE_ERROR;
-			if (why)
-				snprintf(res->why + len, sizeof(res->why) - len, ": %s", why);
-		}
-	}
-	if (out >= 0)
-		close(out);
-	if (err >= 0)
-		close(err);
+	tool_run(argv, CLONE_NEWIPC | (want & NS_WANT_USER ? CLONE_NEWUSER : 0), &r);
+	res->rc = r.rc, res->value = 0;
+	snprintf(res->why, sizeof(res->why), "%s", r.why);
+	if (!res->rc && !probe_scan_value(r.out, strlen(r.out), &res->value))
+		res->rc = PROBE_ERROR;
 }
 
 /* Runs OP at AT; the outcome is in *res. */
