@@ -10,7 +10,7 @@ set -u
 
 usage() {
 	cat <<'EOF'
-usage: scenario.sh --observe PROBE [ARG...]
+usage: scenario.sh --observe PROBE [ARG...] [--observe PROBE [ARG...]]...
 Runs PROBE (a name in IPCNS_PROBES, or a path), which measures cells and
 prints a line a cell, tab-separated, and judges each against the rows of
 IPCNS_FIXTURES/PROBE.tsv (less a .sh), and no other file:
@@ -162,18 +162,29 @@ observe() {
 }
 
 main() {
-	local fixtures
+	local fixtures args=()
 	case ${1:-} in
 		-h | --help) usage; return 0 ;;
 		--observe) shift ;;
 		*) usage >&2; return 2 ;;
 	esac
-	[ $# -gt 0 ] || { usage >&2; return 2; }
-	case $1 in */*) ;; *) set -- "$IPCNS_PROBES/$1" "${@:2}" ;; esac
-	fixtures=${1##*/} fixtures=$IPCNS_FIXTURES/${fixtures%.sh}.tsv
-	[ -r "$fixtures" ] || { echo "scenario.sh: no expectations for ${1##*/}: $fixtures" >&2; return 3; }
-	load_fixtures "$fixtures"
-	observe "$@"
+	if [ $# -eq 0 ] || [ "${!#}" = --observe ]; then usage >&2; return 2; fi
+	# One probe run a group: PROBE [ARG...] up to the next --observe.
+	while [ $# -gt 0 ]; do
+		args=()
+		while [ $# -gt 0 ] && [ "$1" != --observe ]; do
+			args+=("$1")
+			shift
+		done
+		[ $# -eq 0 ] || shift
+		[ "${#args[@]}" -gt 0 ] || { usage >&2; return 2; }
+		case ${args[0]} in */*) ;; *) args[0]=$IPCNS_PROBES/${args[0]} ;; esac
+		fixtures=${args[0]##*/} fixtures=$IPCNS_FIXTURES/${fixtures%.sh}.tsv
+		[ -r "$fixtures" ] || { echo "scenario.sh: no expectations for ${args[0]##*/}: $fixtures" >&2; return 3; }
+		FM=() FS=() FN=() FK=() FE=() FW=()
+		load_fixtures "$fixtures"
+		observe "${args[@]}"
+	done
 	[ "$DEVIATIONS" -gt 0 ] && return 1
 	[ "$BROKEN" -gt 0 ] && return 3
 	[ "$SKIPS" = "$CELLS" ] && return 4

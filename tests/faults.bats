@@ -40,7 +40,7 @@ host_objects() {
 
 @test "a kernel without IPC namespaces: every cell is skipped with the reason, exit 4" {
 	run -4 "$FAKE_KERNEL" --no-ipcns -- "$IPCNS_SRC/run-tests.sh" --no-install \
-		--build "$IPCNS_BUILD" --output "$OUT" --filter 'sysv-msg|pipe' --config none
+		--build "$IPCNS_BUILD" --output "$OUT" --filter '^named|^inherited' --config none
 	run -0 verdicts
 	assert_output --regexp '^[0-9]+ skip null$'
 	run -0 jq -r '[.cells[].detail] | unique | .[]' "$OUT/results.json"
@@ -55,7 +55,7 @@ host_objects() {
 	local before
 	before=$(host_objects)
 	run -1 "$FAKE_KERNEL" --fake-unshare -- "$IPCNS_SRC/run-tests.sh" --no-install \
-		--build "$IPCNS_BUILD" --output "$OUT" --filter 'sysv-msg: host to|handles|tools' --config none
+		--build "$IPCNS_BUILD" --output "$OUT" --filter '^named|handles|tools' --config none
 	# What a probe made "inside" is on the host: still removed, not swept as a leak.
 	refute_output --partial "LEAK"
 	assert_equal "$(host_objects)" "$before"
@@ -74,7 +74,7 @@ host_objects() {
 
 @test "a kernel without POSIX message queues: posix-mq is skipped (ENOSYS), the rest measured" {
 	run -0 "$FAKE_KERNEL" --no-mqueue -- "$IPCNS_SRC/run-tests.sh" --no-install \
-		--build "$IPCNS_BUILD" --output "$OUT" --filter '(posix-mq|sysv-sem): host to' --config none
+		--build "$IPCNS_BUILD" --output "$OUT" --filter '^named' --config none
 	run -0 jq -r '.cells[] | "\(.mechanism) \(.verdict)"' "$OUT/results.json"
 	assert_output --partial "posix-mq skip"
 	assert_output --partial "sysv-sem pass"
@@ -87,13 +87,13 @@ host_objects() {
 @test "a skip that blames an option is confirmed by the kernel's config, or fails against it" {
 	printf '# CONFIG_POSIX_MQUEUE is not set\nCONFIG_SYSVIPC=y\n' >"$BATS_TEST_TMPDIR/off"
 	run -0 "$FAKE_KERNEL" --no-mqueue -- "$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" \
-		--output "$OUT" --filter 'posix-mq: host to|mqueue-fs' --config "$BATS_TEST_TMPDIR/off"
+		--output "$OUT" --filter '^named|mqueue-fs' --config "$BATS_TEST_TMPDIR/off"
 	run -0 jq -r '.cells[] | select(.verdict == "skip") | .detail' "$OUT/results.json"
 	assert_output --partial "(confirmed: $BATS_TEST_TMPDIR/off has no CONFIG_POSIX_MQUEUE)"
 	# The same refusal on a kernel whose config has the option hides something else.
 	printf 'CONFIG_POSIX_MQUEUE=y\n' | gzip >"$BATS_TEST_TMPDIR/on.gz"
 	run -1 "$FAKE_KERNEL" --no-mqueue -- "$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" \
-		--output "$OUT" --filter 'posix-mq: host to' --config "$BATS_TEST_TMPDIR/on.gz"
+		--output "$OUT" --filter '^named' --config "$BATS_TEST_TMPDIR/on.gz"
 	run -0 jq -r '.cells[] | select(.verdict == "fail") | .detail' "$OUT/results.json"
 	assert_output --partial "on.gz has CONFIG_POSIX_MQUEUE=y, yet:"
 }
@@ -105,7 +105,7 @@ host_objects() {
 	shared=$(mktemp -d /tmp/ipcns-faults.XXXXXX)
 	chown "$NOBODY" "$shared"
 	run as_user "$USER_COPY/${FAKE_KERNEL##*/}" --no-userns -- "$USER_SRC/run-tests.sh" --no-install \
-		--build "$USER_BUILD" --output "$shared" --filter 'sysv-msg: host to'
+		--build "$USER_BUILD" --output "$shared" --filter '^named'
 	local rc=$status
 	run -0 jq -r '.cells[] | "\(.verdict) \(.detail)"' "$shared/results.json"
 	rm -rf "$shared"
@@ -121,7 +121,7 @@ host_objects() {
 	printf '#!/bin/sh\nkill -SEGV $$\n' >"$probes/probe-inherit"
 	chmod +x "$probes/probe-named" "$probes/probe-inherit"
 	run -3 env IPCNS_PROBES="$probes" IPCNS_TIMEOUT=1 "$IPCNS_SRC/run-tests.sh" --no-install \
-		--build "$IPCNS_BUILD" --output "$OUT" --filter 'sysv-msg: host to|^pipe|sem-undo'
+		--build "$IPCNS_BUILD" --output "$OUT" --filter '^named|^inherited|sem-undo'
 	run -0 jq -r '.cells[] | "\(.mechanism) \(.verdict) \(.detail)"' "$OUT/results.json"
 	assert_line --regexp '^probe-named broken probe-named exited 124 after 0 observations: timed out after 3 s'
 	assert_line --regexp '^probe-inherit broken probe-inherit exited 139'
@@ -140,7 +140,7 @@ host_objects() {
 		[ -e "$bin/${f##*/}" ] || ln -s "$f" "$bin/${f##*/}"
 	done
 	run env PATH="$bin" "$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" \
-		--output "$OUT" --filter 'sysv-msg: host|tools'
+		--output "$OUT" --filter '^named|tools'
 	run -0 jq -r '.cells[] | select(.verdict == "skip") | "\(.scenario) \(.entry) \(.detail)"' "$OUT/results.json"
 	assert_line --regexp '^join util-linux .*nsenter is not installed'
 	assert_output --regexp 'tool-.* (ipcmk|lsipc|lsns|nsenter)'

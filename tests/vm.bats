@@ -124,8 +124,8 @@ fake_bzimage() {
 	requires_kernel
 	# Without --output the record goes to ./results-vm-RELEASE.
 	cd "$BATS_TEST_TMPDIR"
-	run -0 --separate-stderr "$RUN" "${KERNEL_ARGS[@]}" --filter '^sysv-msg: '
-	assert_output --partial "ok 1 sysv-msg: "
+	run -0 --separate-stderr "$RUN" "${KERNEL_ARGS[@]}" --filter '^named'
+	assert_output --partial "ok 1 named mechanisms: "
 	assert_stderr_has "/init reached"
 	run -0 jq -r '[.kernel, .privilege, (.cells | length), ([.cells[] | select(.verdict == "pass")] | length)] | @tsv' results-vm-*/results.json
 	IFS=$'\t' read -r kernel privilege cells passed <<<"$output"
