@@ -139,6 +139,14 @@ unsigned long ns_inode(pid_t pid, const char *type)
 	return stat(path, &st) ? 0 : (unsigned long)st.st_ino;
 }
 
+int ns_open(pid_t pid, const char *type)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 void ns_detach(int keep)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -475,13 +483,8 @@ int ns_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *out)
 		c.mine[i] = ns_inode(0, join_order[i].type);
 	if (spec->target && kill(spec->target, 0) && errno == ESRCH)
 		return probe_fail(PROBE_ERROR, "--join %d: no such process", (int)spec->target);
-	if (pipe2(up, O_CLOEXEC))
-		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
-	if (pipe2(down, O_CLOEXEC)) {
-		close(up[0]);
-		close(up[1]);
-		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
-	}
+	if (probe_pipe_pair(up, down))
+		return PROBE_ERROR;
 	c.up = up[1];
 	c.down = down[0];
 	fflush(NULL); /* nothing buffered may be written twice */

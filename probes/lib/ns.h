@@ -73,6 +73,10 @@ const char *ns_refusal(int flags, int err);
 /* The inode of /proc/PID/ns/TYPE (PID 0: self), or 0 with errno set. */
 unsigned long ns_inode(pid_t pid, const char *type);
 
+/* /proc/PID/ns/TYPE opened (O_RDONLY|O_CLOEXEC): a reference that keeps the
+ * namespace alive, and a way into it with setns. The fd, or -1 with errno. */
+int ns_open(pid_t pid, const char *type);
+
 /* Detaches a daemon: stdio to /dev/null, every other fd but KEEP closed. */
 void ns_detach(int keep);
 

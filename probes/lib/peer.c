@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int peer_tell(struct peer *p, long v)
@@ -37,37 +40,71 @@ int peer_hear(struct peer *p, long *v)
 	return -1;
 }
 
-int peer_start(struct peer *p, peer_fn fn, void *arg)
+#define STACK_SIZE (1024 * 1024)
+
+struct trampoline {
+	peer_fn fn;
+	void *arg;
+	int up[2], down[2];
+};
+
+/* In the child: our ends of the pipes kept, the parent's closed. */
+static int child_main(void *p)
 {
-	int down[2], up[2];
+	const struct trampoline *t = p;
+	struct peer self = { 0, t->up[1], t->down[0] };
 
-	if (pipe2(down, O_CLOEXEC))
-		return probe_fail_errno(-1, errno, "pipe"), -1;
-	if (pipe2(up, O_CLOEXEC)) {
-		probe_fail_errno(PROBE_ERROR, errno, "pipe");
-		close(down[0]);
-		close(down[1]);
+	close(t->up[0]);
+	close(t->down[1]);
+	_exit(t->fn(&self, t->arg));
+}
+
+static int start(struct peer *p, int flags, peer_fn fn, void *arg)
+{
+	/* One stack for every clone: without CLONE_VM each child has a copy. */
+	static char *stack;
+	struct trampoline t = { .fn = fn, .arg = arg };
+	int err;
+
+	if (flags && !stack) {
+		stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			err = errno;
+			stack = NULL;
+			probe_fail_errno(PROBE_ERROR, err, "mmap (a stack)");
+			return errno = err, -1;
+		}
+	}
+	if (probe_pipe_pair(t.down, t.up))
 		return -1;
-	}
 	fflush(NULL); /* nothing buffered may be written twice */
-	p->pid = fork();
-	if (p->pid == 0) {
-		struct peer self = { 0, up[1], down[0] };
-
-		close(up[0]);
-		close(down[1]);
-		_exit(fn(&self, arg));
-	}
-	close(up[1]);
-	close(down[0]);
-	p->to = down[1];
-	p->from = up[0];
+	if (flags)
+		p->pid = clone(child_main, stack + STACK_SIZE, flags | SIGCHLD, &t);
+	else if ((p->pid = fork()) == 0)
+		child_main(&t);
+	err = errno;
+	close(t.up[1]);
+	close(t.down[0]);
+	p->to = t.down[1];
+	p->from = t.up[0];
 	if (p->pid > 0)
 		return 0;
-	probe_fail_errno(PROBE_ERROR, errno, "fork");
+	if (err != ENOSPC)
+		probe_fail_errno(PROBE_ERROR, err, flags ? "clone" : "fork");
 	close(p->to);
 	close(p->from);
-	return -1;
+	return errno = err, -1;
+}
+
+int peer_start(struct peer *p, peer_fn fn, void *arg)
+{
+	return start(p, 0, fn, arg);
+}
+
+int peer_clone(struct peer *p, int flags, peer_fn fn, void *arg)
+{
+	return start(p, flags, fn, arg);
 }
 
 int peer_end(struct peer *p)
