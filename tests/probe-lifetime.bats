@@ -1,118 +1,73 @@
 #!/usr/bin/env bats
-# Contract tests of probe-lifetime and suites/tools-view.sh: usage, the shape
-# of their OBSERVE lines, that a measurement can come out either way, and that
-# a run leaves the host as it found it (no SysV object of its own, no mount,
-# no file under TMPDIR, no process). Meson runs this as
+# Contract tests of probe-lifetime, probe-mqueue-fs and suites/tools-view.sh:
+# usage, the shape of their OBSERVE lines, that a measurement can come out
+# either way, honest skips, and that a run leaves the host as it found it (no
+# SysV object of its own, no mount, no file under TMPDIR, no process). Meson runs this as
 #   IPCNS_PROBES=<build>/probes bats --tap tests/probe-lifetime.bats
 #
 # Other tests may make and remove host objects meanwhile, so the host's state
 # is compared only where it could be this run's: the keys and ids it names.
 
-
 # At file level rather than in setup(): loading costs ~25 ms a test.
 load helpers
-
-TOOLS=$BATS_TEST_DIRNAME/../suites/tools-view.sh
+load cells
 
 setup_file() {
-	export IPCNS_PROBES=${IPCNS_PROBES:-$BATS_TEST_DIRNAME/../build/probes}
-	unset IPCNS_TIMEOUT
+	cells_setup_file
 }
 
 setup() {
-	P=$IPCNS_PROBES/probe-lifetime
-	[[ -x $P ]] || fail "no probe-lifetime in IPCNS_PROBES=$IPCNS_PROBES (build first)"
-	# A TMPDIR of the test's own, and a mark in the environment of whatever
-	# the run starts, so that its leftovers can be told from others'.
-	export TMPDIR=$BATS_TEST_TMPDIR/tmp
-	mkdir -p "$TMPDIR"
-	MARK=IPCNS_LIFETIME_TEST=$$-$BATS_TEST_NUMBER
+	cells_setup probe-lifetime probe-mqueue-fs
+	P=$IPCNS_PROBES/probe-lifetime M=$IPCNS_PROBES/probe-mqueue-fs
 }
 
-# ---- helpers ---------------------------------------------------------------
+TOOLS=$BATS_TEST_DIRNAME/../suites/tools-view.sh
 
+LIFETIME_WORDS="survives gone destroyed kept"
+MQUEUE_WORDS="old-ns new-ns visible invisible allowed denied skip"
 
-
-# marked CMD...: runs CMD (bounded) with the mark in its environment.
-marked() {
-	run --separate-stderr timeout 20 env "$MARK" "$@"
+lifetime_cells() {
+	local ns=$1
+	echo "sysv-shm held-by-nsfs-fd setns $ns; posix-mq held-by-nsfs-fd setns $ns;
+		sysv-shm destroyed-with-last-holder setns $ns"
 }
 
-# What a run could leave behind, but not what others running beside it do:
-# mounts in our mount namespace, files under our TMPDIR, live processes with
-# our mark (a zombie's environ reads empty).
-host_state() {
-	grep -c . /proc/self/mountinfo
-	ls -A "$TMPDIR"
-	grep -lzxF "$MARK" /proc/[0-9]*/environ 2>/dev/null || true
+mqueue_cells() {
+	local ns=$1
+	echo "mqueue-fs mount-before-unshare unshare $ns; mqueue-fs fresh-mount unshare $ns;
+		mqueue-fs create-through-fs - $ns; mqueue-fs mount-in-userns unshare ipc+user+mnt;
+		mqueue-fs mount-in-userns-host-ipc unshare user+mnt"
 }
-
-# assert_cells "CELLS" "WORDS": $output is only well-formed OBSERVE lines, for
-# exactly the CELLS ("MECH SCENARIO ENTRY NAMESPACES; ..."), each observed as
-# one of the WORDS. One awk: Bats traces every bash command.
-assert_cells() {
-	local problems
-	problems=$(awk -F'\t' -v want="$1" -v words=" $2 " '
-		BEGIN { n = split(want, w, ";") }
-		NF != 7 || $1 != "OBSERVE" { print "not an OBSERVE line of 7 fields: " $0; next }
-		{ cell = $2 " " $3 " " $4 " " $5; seen[cell]++ }
-		!(index(words, " " $6 " ")) { print "observed \"" $6 "\" for " cell ": " $7 }
-		$7 == "" { print "no detail for " cell }
-		END {
-			for (i = 1; i <= n; i++) {
-				gsub(/[ \t\n]+/, " ", w[i]); sub(/^ /, "", w[i]); sub(/ $/, "", w[i])
-				if (seen[w[i]] != 1) print "cell \"" w[i] "\" seen " seen[w[i]] + 0 " times"
-				want_[w[i]]
-			}
-			for (c in seen) if (!(c in want_)) print "unexpected cell " c
-		}' <<<"$output")
-	[[ -z $problems ]] || fail "$problems"$'\n'"output: $output"
-}
-
-# observed SCENARIO [MECH]: the observation of that cell in $output.
-observed() {
-	awk -F'\t' -v s="$1" -v m="${2:-}" '$3 == s && (m == "" || $2 == m) { print $6; exit }' <<<"$output"
-}
-
-
-ns() { (( EUID == 0 )) && echo "$1" || echo "$2"; }
 
 # ---- usage -----------------------------------------------------------------
 
-@test "probe-lifetime: -h and --help print usage on stdout and exit 0" {
-	run -0 "$P" -h
-	assert_output --partial "usage: probe-lifetime"
-	run -0 "$P" --help
-	assert_output --partial "mqueue-fs"
+@test "probe-lifetime, probe-mqueue-fs: -h and --help print usage on stdout and exit 0" {
+	assert_help "$P" "$M"
 }
 
-@test "probe-lifetime: bad arguments exit 2 with usage on stderr" {
-	expect_usage "$P"
-	expect_usage "$P" nonsense
-	expect_usage "$P" lifetime mqueue-fs
-	expect_usage "$P" -t 0 lifetime
-	expect_usage "$P" -t x lifetime
-	expect_usage "$P" -t 5
-	IPCNS_TIMEOUT=never expect_usage "$P" lifetime
-}
-
-@test "tools-view.sh: -h prints usage and exits 0; an argument is a usage error" {
-	run -0 "$TOOLS" --help
-	assert_output --partial "usage: tools-view.sh"
-	expect_usage "$TOOLS" extra
+@test "probe-lifetime, probe-mqueue-fs: bad arguments exit 2 with usage on stderr" {
+	local p
+	for p in "$P" "$M"; do
+		expect_usage "$p" nonsense
+		expect_usage "$p" lifetime
+		expect_usage "$p" -t 0
+		expect_usage "$p" -t x
+		expect_usage "$p" -t 5 extra
+		expect_usage "$p" -t
+		IPCNS_TIMEOUT=never expect_usage "$p"
+	done
 }
 
 # ---- the measurements ------------------------------------------------------
 
-@test "lifetime: three cells; the objects were in a namespace, never on the host" {
-	local before pidfile=$BATS_TEST_TMPDIR/pid ns key
-	ns=$(ns ipc ipc+user)
+@test "probe-lifetime: three cells; the objects were in a namespace, never on the host" {
+	local before pidfile=$BATS_TEST_TMPDIR/pid key
 	before=$(host_state)
 	# its pid names its objects: their keys must not be on the host after
-	marked bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" "$P" lifetime
+	marked bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" "$P"
 	assert_success
-	assert_cells "sysv-shm held-by-nsfs-fd setns $ns; posix-mq held-by-nsfs-fd setns $ns;
-		sysv-shm destroyed-with-last-holder setns $ns" "survives gone destroyed kept"
+	assert_cells "$(lifetime_cells "$(ns ipc ipc+user)")" "$LIFETIME_WORDS"
+	[[ $(observed held-by-nsfs-fd sysv-shm) == survives ]] || fail "$output"
 	[[ $(host_state) == "$before" ]] || fail "left behind: $(diff <(echo "$before") <(host_state))"
 	for key in "ipcns-lifetime-$(<"$pidfile")-small" "ipcns-lifetime-$(<"$pidfile")-big"; do
 		key=$(signed_key "$key")
@@ -122,16 +77,18 @@ ns() { (( EUID == 0 )) && echo "$1" || echo "$2"; }
 	[[ ! -e /dev/mqueue/ipcns-lifetime-$(<"$pidfile") ]]
 }
 
-@test "mqueue-fs: five cells; mqueue mounts where the user namespace owns the IPC namespace, not elsewhere" {
-	local before ns
-	ns=$(ns ipc+mnt ipc+user+mnt)
-	before=$(host_state)
-	marked "$P" mqueue-fs
+@test "probe-lifetime as an ordinary user: the same cells, in IPC namespaces owned by a user namespace" {
+	as_nobody "$P"
 	assert_success
-	assert_cells "mqueue-fs mount-before-unshare unshare $ns; mqueue-fs fresh-mount unshare $ns;
-		mqueue-fs create-through-fs - $ns; mqueue-fs mount-in-userns unshare ipc+user+mnt;
-		mqueue-fs mount-in-userns-host-ipc unshare user+mnt" \
-		"old-ns new-ns visible invisible allowed denied skip"
+	assert_cells "$(lifetime_cells ipc+user)" "$LIFETIME_WORDS"
+}
+
+@test "probe-mqueue-fs: five cells; mqueue mounts where the user namespace owns the IPC namespace, not elsewhere" {
+	local before
+	before=$(host_state)
+	marked "$M"
+	assert_success
+	assert_cells "$(mqueue_cells "$(ns ipc+mnt ipc+user+mnt)")" "$MQUEUE_WORDS"
 	[[ $(host_state) == "$before" ]] || fail "left behind: $(diff <(echo "$before") <(host_state))"
 	# Either way: the same mount, by the same process, is allowed or denied
 	# by who owns the IPC namespace.
@@ -140,6 +97,53 @@ ns() { (( EUID == 0 )) && echo "$1" || echo "$2"; }
 	[[ $(observed mount-in-userns-host-ipc) == denied ]] || fail "$output"
 	# and the first mount shows the old namespace, the second the new one
 	[[ $(observed mount-before-unshare) != "$(observed fresh-mount)" ]] || fail "$output"
+}
+
+@test "probe-mqueue-fs as an ordinary user: the same cells" {
+	as_nobody "$M"
+	assert_success
+	assert_cells "$(mqueue_cells ipc+user+mnt)" "$MQUEUE_WORDS"
+	[[ $(observed mount-in-userns) == allowed ]] || fail "$output"
+}
+
+# ---- a kernel without a feature (tests/fake-kernel) ------------------------
+
+@test "without POSIX queues: the queue cells skip naming CONFIG_POSIX_MQUEUE, the rest measured" {
+	[[ -x $FAKE_KERNEL ]] || skip "fake-kernel is not built"
+	marked "$FAKE_KERNEL" --no-mqueue -- "$P"
+	assert_success
+	assert_cells "$(lifetime_cells "$(ns ipc ipc+user)")" "$LIFETIME_WORDS skip"
+	[[ $(observed held-by-nsfs-fd posix-mq) == skip ]] || fail "$output"
+	assert_output --partial "CONFIG_POSIX_MQUEUE is off"
+	[[ $(observed held-by-nsfs-fd sysv-shm) == survives ]] || fail "$output"
+	marked "$FAKE_KERNEL" --no-mqueue -- "$M"
+	assert_success
+	[[ $(observed mount-before-unshare) == skip ]] || fail "$output"
+	[[ $(grep -c 'CONFIG_POSIX_MQUEUE is off' <<<"$output") == 3 ]] || fail "$output"
+	# mounting is not mq_open: the fake kernel still mounts mqueue
+	[[ $(observed mount-in-userns) == allowed ]] || fail "$output"
+}
+
+@test "without IPC namespaces: every cell a skip naming CONFIG_IPC_NS or a refusal, never a pass" {
+	[[ -x $FAKE_KERNEL ]] || skip "fake-kernel is not built"
+	marked "$FAKE_KERNEL" --no-ipcns -- "$P"
+	assert_success
+	[[ $(grep -c $'\tskip\t' <<<"$output") == 3 ]] || fail "$output"
+	marked "$FAKE_KERNEL" --no-ipcns -- "$M"
+	assert_success
+	assert_cells "$(mqueue_cells "$(ns ipc+mnt ipc+user+mnt)")" "$MQUEUE_WORDS"
+	[[ $(observed mount-in-userns) == skip ]] || fail "$output"
+	[[ $(observed mount-before-unshare) == skip ]] || fail "$output"
+	# no IPC namespace is asked for: measured
+	[[ $(observed mount-in-userns-host-ipc) == denied ]] || fail "$output"
+}
+
+# ---- suites/tools-view.sh ----------------------------------------------------
+
+@test "tools-view.sh: -h prints usage and exits 0; an argument is a usage error" {
+	run -0 "$TOOLS" --help
+	assert_output --partial "usage: tools-view.sh"
+	expect_usage "$TOOLS" extra
 }
 
 @test "tools-view.sh: all cells; shared on the host, isolated in a new namespace; the host's objects removed" {
