@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# What scenario.sh and tools-view.sh share: reading a tool's refusal. Sourced.
+# What scenario.sh and probes/probe-util-linux.sh share: reading a tool's
+# refusal; and, for the judge, checking a skip's blame against the kernel's
+# config. Sourced.
 
 # refusal ERR [user]: when ERR, the first line a util-linux tool or a probe
 # printed, means that this kernel or this privilege does not offer what was

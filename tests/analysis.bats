@@ -10,8 +10,8 @@ load helpers
 @test "shellcheck finds nothing in the shell code" {
 	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
 	cd "$IPCNS_SRC"
-	run -0 shellcheck -x run-tests.sh .ci/run suites/*.sh tools/*.sh tests/helpers.bash \
-		tests/cells.bash suites/helpers.bash
+	run -0 shellcheck -x run-tests.sh .ci/run probes/*.sh suites/*.sh tools/*.sh \
+		tests/helpers.bash tests/cells.bash suites/helpers.bash
 }
 
 @test "cppcheck finds nothing in the C" {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# Contract tests of probe-lifetime, probe-mqueue-fs and suites/tools-view.sh:
-# usage, the shape of their OBSERVE lines, that a measurement can come out
-# either way, honest skips, and that a run leaves the host as it found it (no
-# SysV object of its own, no mount, no file under TMPDIR, no process). Meson runs this as
+# Contract tests of probe-lifetime and probe-mqueue-fs: usage, the shape of
+# their OBSERVE lines, that a measurement can come out either way, honest
+# skips, and that a run leaves the host as it found it (no SysV object of its
+# own, no mount, no file under TMPDIR, no process). Meson runs this as
 #   IPCNS_PROBES=<build>/probes bats --tap tests/probe-lifetime.bats
 #
 # Other tests may make and remove host objects meanwhile, so the host's state
@@ -20,8 +20,6 @@ setup() {
 	cells_setup probe-lifetime probe-mqueue-fs
 	P=$IPCNS_PROBES/probe-lifetime M=$IPCNS_PROBES/probe-mqueue-fs
 }
-
-TOOLS=$BATS_TEST_DIRNAME/../suites/tools-view.sh
 
 LIFETIME_WORDS="survives gone destroyed kept"
 MQUEUE_WORDS="old-ns new-ns visible invisible allowed denied skip"
@@ -136,58 +134,4 @@ mqueue_cells() {
 	[[ $(observed mount-before-unshare) == skip ]] || fail "$output"
 	# no IPC namespace is asked for: measured
 	[[ $(observed mount-in-userns-host-ipc) == denied ]] || fail "$output"
-}
-
-# ---- suites/tools-view.sh ----------------------------------------------------
-
-@test "tools-view.sh: -h prints usage and exits 0; an argument is a usage error" {
-	run -0 "$TOOLS" --help
-	assert_output --partial "usage: tools-view.sh"
-	expect_usage "$TOOLS" extra
-}
-
-@test "tools-view.sh: all cells; shared on the host, isolated in a new namespace; the host's objects removed" {
-	local before ns mech scen cells="" ids
-	ns=$(ns ipc ipc+user)
-	before=$(host_state)
-	marked "$TOOLS"
-	assert_success
-	for mech in sysv-msg sysv-sem sysv-shm; do
-		for scen in tool-ipcs-host tool-unshare-ipcs tool-lsipc-ns tool-nsenter tool-ipcrm; do
-			cells+="$mech $scen util-linux $ns;"
-		done
-	done
-	assert_cells "$cells ipc-ns tool-lsns util-linux $ns; sysv-shm held-by-bind-mount util-linux $ns+mnt" \
-		"shared isolated listed missing removed kept survives gone skip"
-	[[ $(host_state) == "$before" ]] || fail "left behind: $(diff <(echo "$before") <(host_state))"
-	# The same objects, seen either way: by ipcs on the host, not inside.
-	for mech in sysv-msg sysv-sem sysv-shm; do
-		[[ $(observed tool-ipcs-host "$mech") == shared ]] || fail "$output"
-		[[ $(observed tool-unshare-ipcs "$mech") == isolated ]] || fail "$output"
-	done
-	# The ids made on the host are gone from it.
-	ids=$(awk -F'\t' '$3 == "tool-ipcs-host" { match($7, /id [0-9]+/); print substr($7, RSTART + 3, RLENGTH - 3) }' <<<"$output")
-	[[ $(wc -w <<<"$ids") == 3 ]] || fail "no ids in: $output"
-	! awk -v ids=" $(echo $ids) " 'FNR > 1 && index(ids, " " $2 " ") { print FILENAME, $2; found = 1 }
-		END { exit !found }' /proc/sysvipc/msg /proc/sysvipc/sem /proc/sysvipc/shm ||
-		fail "host objects left: $ids"
-}
-
-@test "tools-view.sh: a missing tool is a skip that names it" {
-	local bin=$BATS_TEST_TMPDIR/bin tool
-	mkdir "$bin"
-	for tool in bash sh env timeout awk grep stat mktemp rm id dirname cat umount \
-		ipcmk ipcs ipcrm unshare nsenter lsns; do
-		ln -s "$(command -v "$tool")" "$bin/$tool"
-	done
-	PATH=$bin marked "$TOOLS"
-	assert_success
-	[[ $(grep -c $'\ttool-lsipc-ns\t.*\tskip\tutil-linux lsipc is not installed$' <<<"$output") == 3 ]] ||
-		fail "$output"
-	[[ $(observed tool-ipcs-host sysv-msg) == shared ]] || fail "$output"
-}
-
-@test "tools-view.sh is shellcheck-clean" {
-	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
-	run -0 shellcheck -x "$TOOLS"
 }
