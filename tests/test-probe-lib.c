@@ -644,6 +644,8 @@ START_TEST(test_cells_note)
 	}
 	ck_assert_int_eq(ns_wait(pid, 5, "the child"), 0);
 	ck_assert_str_eq(cells_why(), "in the child: ENOENT");
+	cells_note(0, 0, "%s, and then", cells_why()); /* the old note, said again */
+	ck_assert_str_eq(cells_why(), "in the child: ENOENT, and then");
 }
 END_TEST
 

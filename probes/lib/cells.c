@@ -94,15 +94,16 @@ void cells_rest(const char *observed, const char *fmt, ...)
 
 int cells_note(int code, int err, const char *fmt, ...)
 {
+	char why[sizeof(table->why)]; /* the old note may be an argument */
 	int saved = errno, n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	n = vsnprintf(table->why, sizeof(table->why), fmt, ap);
+	n = vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (err && n >= 0 && (size_t)n < sizeof(table->why))
-		snprintf(table->why + n, sizeof(table->why) - (size_t)n, ": %s",
-			 probe_errno_name(err));
+	if (err && n >= 0 && (size_t)n < sizeof(why))
+		snprintf(why + n, sizeof(why) - (size_t)n, ": %s", probe_errno_name(err));
+	memcpy(table->why, why, strlen(why) + 1);
 	errno = saved;
 	return code;
 }
