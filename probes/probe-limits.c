@@ -182,8 +182,9 @@ int main(int argc, char **argv)
 {
 	int rc = cells_begin(argc, argv, usage_text);
 
-	if (rc >= 0 || (rc = sandbox_init()))
+	if (rc >= 0)
 		return rc;
+	sandbox_init();
 	cell_declare("ipc-ns", "max-ipc-namespaces", "clone", "ipc+user");
 	cell_declare("posix-mq", "rlimit-msgqueue-shared", "clone", "ipc+user");
 	measure(MAX_NS, limit_in_userns);

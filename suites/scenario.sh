@@ -125,7 +125,8 @@ observe() {
 	if [ "$rc" != 0 ] || [ "$n" = 0 ]; then
 		case $rc in 124 | 137) detail="timed out after $((3 * IPCNS_TIMEOUT)) s" ;; *) detail="" ;; esac
 		NS=- OBSERVED="" DETAIL="${1##*/} exited $rc after $n observations${detail:+: $detail}: $(head -n 1 "$err")"
-		cell "${1##*/}" "${2:-}" -
+		# named after the probe and its first argument ("-": it took none)
+		cell "${1##*/}" "${2:--}" -
 	fi
 	rm -f "$err"
 }

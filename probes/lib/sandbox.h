@@ -20,8 +20,8 @@
 #define SANDBOX_LIMIT_FILE "/proc/sys/user/max_ipc_namespaces"
 
 /* Notes the host's user namespace and max_ipc_namespaces, for the checks
- * below. 0, or PROBE_UNSUPPORTED (said why) without /proc/self/ns/user. */
-int sandbox_init(void);
+ * below. */
+void sandbox_init(void);
 
 /* Forks a child that runs FN(ARG) in a new user namespace (and a new IPC
  * namespace: ns_start makes one), bounded by BOUND s, and exits with its exit
