@@ -201,7 +201,11 @@ const char *ns_refusal(int flags, int err)
 		    !ns_inode(0, join_order[i].type))
 			len += (size_t)snprintf(missing + len, sizeof(missing) - len, "%s%s",
 						len ? " and " : "", join_order[i].kconfig);
-	if ((err == EINVAL || err == ENOSYS) && len) {
+	/* EPERM too: without CONFIG_USER_NS an unprivileged CLONE_NEWUSER gets
+	 * EPERM, and no privilege would help. But only where /proc/self/ns
+	 * answers at all (its mnt entry is always there). */
+	if ((err == EINVAL || err == ENOSYS ||
+	     ((err == EPERM || err == EACCES) && ns_inode(0, "mnt"))) && len) {
 		snprintf(why, sizeof(why), "this kernel lacks the namespace (%s is off)", missing);
 		return why;
 	}
