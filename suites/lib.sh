@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# What scenario.sh and tools-view.sh share: reading a tool's refusal. Sourced.
+# What scenario.sh and probes/probe-util-linux.sh share: reading a tool's
+# refusal; and, for the judge, checking a skip's blame against the kernel's
+# config. Sourced.
 
 # refusal ERR [user]: when ERR, the first line a util-linux tool or a probe
 # printed, means that this kernel or this privilege does not offer what was
@@ -20,7 +22,10 @@ refusal() {
 				REASON="refused, although this kernel has the namespaces (/proc/self/ns has them): a seccomp filter or a chroot? $err"
 			fi ;;
 		*"Operation not permitted"* | *"Permission denied"*)
-			if [ -n "$user" ] && [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then
+			# without CONFIG_USER_NS an ordinary user's unshare --user gets EPERM
+			if [ -n "$user" ] && [ ! -e /proc/self/ns/user ] && [ -e /proc/self/ns/mnt ]; then
+				REASON="this kernel lacks the namespace (CONFIG_USER_NS is off): $err"
+			elif [ -n "$user" ] && [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then
 				REASON="user namespaces are kept from unconfined programs by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1): $err"
 			elif [ -n "$user" ] && [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null)" = 0 ]; then
 				REASON="user namespaces are kept from ordinary users (kernel.unprivileged_userns_clone=0): $err"

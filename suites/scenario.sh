@@ -156,7 +156,8 @@ observe() {
 		NS=- OBSERVED="" DETAIL="${1##*/} exited $rc after $n observations${detail:+: $detail}: $(head -n 1 "$err")"
 		# 4, the vocabulary's skip: the probe found nothing it could measure
 		[ "$rc" = 4 ] && [ "$n" = 0 ] && OBSERVED=skip DETAIL=$(head -n 1 "$err")
-		cell "${1##*/}" "${2:-}" -
+		# named after the probe and its first argument ("-": it took none)
+		cell "${1##*/}" "${2:--}" -
 	fi
 	rm -f "$err"
 }

@@ -10,14 +10,15 @@ load helpers
 @test "shellcheck finds nothing in the shell code" {
 	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
 	cd "$IPCNS_SRC"
-	run -0 shellcheck -x run-tests.sh .ci/run suites/*.sh tools/*.sh tests/helpers.bash tests/user-copy.bash suites/helpers.bash
+	run -0 shellcheck -x run-tests.sh .ci/run probes/*.sh suites/*.sh tools/*.sh \
+		tests/helpers.bash tests/user-copy.bash tests/cells.bash suites/helpers.bash
 }
 
 @test "cppcheck finds nothing in the C" {
 	command -v cppcheck >/dev/null || skip "cppcheck is not installed"
 	cd "$IPCNS_SRC"
 	run -0 cppcheck --quiet --enable=warning,portability,performance --std=c11 -D_GNU_SOURCE \
-		-DHAVE_STRERRORNAME_NP -I probes/lib --error-exitcode=1 --inline-suppr probes tests/*.c
+		-DHAVE_STRERRORNAME_NP -I probes/lib --error-exitcode=1 --inline-suppr probes tools/*.c tests/*.c
 }
 
 @test "the full suite passes with probes built with ASan and UBSan" {

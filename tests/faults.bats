@@ -119,13 +119,18 @@ host_objects() {
 	cp -r "$IPCNS_BUILD/probes" "$probes"
 	printf '#!/bin/sh\nexec sleep 1000\n' >"$probes/probe-named"
 	printf '#!/bin/sh\nkill -SEGV $$\n' >"$probes/probe-inherit"
-	chmod +x "$probes/probe-named" "$probes/probe-inherit"
+	# one that takes no arguments: its broken cell is "probe-limits -"
+	printf '#!/bin/sh\necho "probe-limits: broken" >&2\nexit 3\n' >"$probes/probe-limits"
+	chmod +x "$probes/probe-named" "$probes/probe-inherit" "$probes/probe-limits"
 	run -3 env IPCNS_PROBES="$probes" IPCNS_TIMEOUT=1 "$IPCNS_SRC/run-tests.sh" --no-install \
-		--build "$IPCNS_BUILD" --output "$OUT" --filter '^named|^inherited|sem-undo'
+		--build "$IPCNS_BUILD" --output "$OUT" --filter '^named|^inherited|sem-undo|^limits'
 	run -0 jq -r '.cells[] | "\(.mechanism) \(.verdict) \(.detail)"' "$OUT/results.json"
 	assert_line --regexp '^probe-named broken probe-named exited 124 after 0 observations: timed out after 3 s'
 	assert_line --regexp '^probe-inherit broken probe-inherit exited 139'
+	assert_line 'probe-limits broken probe-limits exited 3 after 0 observations: probe-limits: broken'
 	assert_line --regexp '^sem-undo pass'
+	run -0 jq -r '.cells[] | select(.mechanism == "probe-limits") | "\(.scenario) \(.entry)"' "$OUT/results.json"
+	assert_output '- -'
 }
 
 @test "a machine without nsenter, lsipc, lsns or ipcmk: their cells are skipped, naming the tool" {

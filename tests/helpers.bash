@@ -19,6 +19,18 @@ expect_usage() {
 	[[ -z $output ]] || fail "$* printed on stdout: $output"
 }
 
+# assert_help PROGRAM...: -h and --help print its usage on stdout, exit 0.
+assert_help() {
+	local p opt
+	for p; do
+		for opt in -h --help; do
+			run -0 --separate-stderr "$p" "$opt"
+			assert_output --partial "usage: ${p##*/}"
+			[[ -z $stderr ]] || fail "${p##*/} $opt wrote to stderr: $stderr"
+		done
+	done
+}
+
 # fnv1a32 NAME: the SysV key the probes derive from NAME (probe_sysv_key),
 # written here again: it is part of the contract. As an unsigned number;
 # /proc/sysvipc prints keys signed (see signed_key).

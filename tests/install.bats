@@ -16,8 +16,14 @@ load helpers
 	assert [ -x "$prefix/libexec/ipcns-tests/ipcns" ]
 	assert [ -x "$prefix/share/ipcns-tests/suites/scenario.sh" ]
 	assert [ -f "$prefix/share/ipcns-tests/fixtures/probe-named.tsv" ]
+	# the shell probe: a link among the probes to its copy beside suites/
+	assert [ -x "$prefix/libexec/ipcns-tests/probe-util-linux" ]
+	assert [ -f "$prefix/share/ipcns-tests/probes/probe-util-linux.sh" ]
+	# the stress tool's churn is not installed, nor its source
+	assert [ ! -e "$prefix/libexec/ipcns-tests/churn" ]
+	assert [ ! -e "$prefix/share/ipcns-tests/tools/churn.c" ]
 	run -2 "$prefix/bin/ipcns-tests"
 	assert_output --partial "pass --output DIR"
-	run -0 "$prefix/bin/ipcns-tests" --output "$BATS_TEST_TMPDIR/out" --filter '^named|^inherited'
-	assert_output --partial "13 cells: 13 pass"
+	run -0 "$prefix/bin/ipcns-tests" --output "$BATS_TEST_TMPDIR/out" --filter '^named|^inherited|^tools'
+	assert_output --partial "125 cells: 125 pass"
 }

@@ -123,14 +123,7 @@ teardown() {
 # ---- help and usage errors -------------------------------------------------
 
 @test "every binary: -h and --help print usage on stdout and exit 0" {
-	local b opt
-	for b in "${BINARIES[@]}"; do
-		for opt in -h --help; do
-			run -0 --separate-stderr "$P/$b" "$opt"
-			assert_output --partial "usage:"
-			[[ -z $stderr ]] || fail "$b $opt wrote to stderr: $stderr"
-		done
-	done
+	assert_help "${BINARIES[@]/#/$P/}"
 }
 
 @test "every binary: no arguments, or an unknown mechanism or option, is a usage error" {

@@ -1,8 +1,12 @@
 #!/usr/bin/env bats
-# Contract tests of probe-churn and tools/stress.sh: usage, the shape of what
-# they print, that they fail and skip honestly, and that a run leaves the host
-# as it found it. Meson runs this as
-#   IPCNS_SRC=<source> IPCNS_PROBES=<build>/probes bats --tap tests/stress.bats
+# Contract tests of the stress tool: tools/churn (built from tools/churn.c)
+# and tools/stress.sh: usage, the shape of what they print, that they fail
+# and skip honestly, and that a run leaves the host as it found it. Meson
+# runs this as
+#   IPCNS_SRC=<source> IPCNS_PROBES=<build>/probes IPCNS_CHURN=<build>/tools/churn \
+#   bats --tap tests/stress.bats
+# (probe-limits, which measures the suite's two cells of limits, is tested
+# in tests/probe-lifetime.bats.)
 #
 # Other tests may make and remove host objects meanwhile, so the host's state
 # is compared only where it could be this run's: the key and name it prints,
@@ -15,13 +19,14 @@ NOBODY=65534
 setup_file() {
 	export IPCNS_SRC=${IPCNS_SRC:-$BATS_TEST_DIRNAME/..}
 	export IPCNS_PROBES=${IPCNS_PROBES:-$IPCNS_SRC/build/probes}
+	export IPCNS_CHURN=${IPCNS_CHURN:-${IPCNS_PROBES%/probes}/tools/churn}
 	unset IPCNS_TIMEOUT
 }
 
 setup() {
-	P=$IPCNS_PROBES/probe-churn
+	C=$IPCNS_CHURN
 	STRESS=$IPCNS_SRC/tools/stress.sh
-	[[ -x $P ]] || fail "no probe-churn in IPCNS_PROBES=$IPCNS_PROBES (build first)"
+	[[ -x $C ]] || fail "no churn at IPCNS_CHURN=$IPCNS_CHURN (build first)"
 	export TMPDIR=$BATS_TEST_TMPDIR/tmp
 	mkdir -p "$TMPDIR"
 	MARK=IPCNS_STRESS_TEST=$$-$BATS_TEST_NUMBER
@@ -56,44 +61,40 @@ assert_nothing_of() {
 	[[ ! -e /dev/mqueue/${name#/} ]] || fail "/dev/mqueue/${name#/} is on the host"
 }
 
-# ---- probe-churn: usage ------------------------------------------------------
+# ---- churn: usage ------------------------------------------------------------
 
-@test "probe-churn: -h and --help print usage on stdout and exit 0" {
-	local opt
-	for opt in -h --help; do
-		run -0 --separate-stderr "$P" "$opt"
-		assert_output --partial "usage: probe-churn"
-		[[ -z $stderr ]] || fail "$opt wrote to stderr: $stderr"
-	done
+@test "churn: -h and --help print usage on stdout and exit 0" {
+	assert_help "$C"
 }
 
-@test "probe-churn: missing, unknown, out-of-range or extra arguments are usage errors" {
-	expect_usage "$P"
-	expect_usage "$P" nosuch
-	expect_usage "$P" --bogus limits
-	expect_usage "$P" limits extra
-	expect_usage "$P" churn
-	expect_usage "$P" churn 0
-	expect_usage "$P" churn 1000001
-	expect_usage "$P" churn 1e3
-	expect_usage "$P" churn -5
-	expect_usage "$P" churn 5 0
-	expect_usage "$P" churn 5 3601
-	expect_usage "$P" churn 5 10 1
-	expect_usage "$P" churn 5 10 4097
-	expect_usage "$P" churn 5 10 4 extra
-	expect_usage "$P" -t
-	expect_usage "$P" -t 0 limits
-	expect_usage "$P" -t 3601 limits
-	IPCNS_TIMEOUT=soon expect_usage "$P" limits
+@test "churn: missing, malformed, out-of-range or extra arguments are usage errors" {
+	expect_usage "$C"
+	expect_usage "$C" nosuch
+	expect_usage "$C" --bogus 5
+	expect_usage "$C" 0
+	expect_usage "$C" 1000001
+	expect_usage "$C" 99999999999999999999
+	expect_usage "$C" 1e3
+	expect_usage "$C" -5
+	expect_usage "$C" ""
+	expect_usage "$C" " 1"
+	expect_usage "$C" 5 0
+	expect_usage "$C" 5 3601
+	expect_usage "$C" 5 10 1
+	expect_usage "$C" 5 10 4097
+	expect_usage "$C" 5 10 4 extra
+	expect_usage "$C" -t
+	expect_usage "$C" -t 0 5
+	expect_usage "$C" -t 3601 5
+	IPCNS_TIMEOUT=soon expect_usage "$C" 5
 }
 
-# ---- probe-churn: what it measures -------------------------------------------
+# ---- churn: what it does -------------------------------------------------------
 
-@test "probe-churn churn: every namespace made and checked, the count back, nothing on the host" {
+@test "churn: every namespace made and checked, the count back, nothing on the host" {
 	local before
 	before=$(host_state)
-	marked "$P" churn 20 10
+	marked "$C" 20 10
 	assert_line --regexp '^CHURN made=20 asked=20 seconds=[0-9.]+ per_second=[0-9]+ enospc=[0-9]+ retries=[0-9]+ limit=none mq=(yes|no) stopped=no$'
 	assert_line --regexp '^HEADROOM held=7 limit=8 extra=ENOSPC waited_ms=[0-9]+ retries=[0-9]+$'
 	assert_line --regexp '^HOST checked=20 visible=0 key=-?[0-9]+ name=/ipcns-churn-[0-9]+$'
@@ -102,50 +103,30 @@ assert_nothing_of() {
 	[[ $(host_state) == "$before" ]] || fail "host state changed:"$'\n'"$before"$'\n---\n'"$(host_state)"
 }
 
-@test "probe-churn churn under a tight max_ipc_namespaces: all made, ENOSPC retried and counted" {
-	marked "$P" churn 10 20 3
+@test "churn under a tight max_ipc_namespaces: all made, ENOSPC retried and counted" {
+	marked "$C" 10 20 3
 	assert_line --regexp '^CHURN made=10 asked=10 .* enospc=[0-9]+ retries=[0-9]+ limit=3 '
 }
 
-@test "probe-churn churn: stopped by its time bound, it says so and passes" {
-	marked "$P" churn 1000000 1
+@test "churn: stopped by its time bound, it says so and passes" {
+	marked "$C" 1000000 1
 	assert_line --regexp '^CHURN made=[0-9]+ asked=1000000 .* stopped=time$'
 }
 
-@test "probe-churn limits: two cells in a user namespace of its own, either way a word" {
-	local problems
-	marked "$P" limits
-	problems=$(awk -F'\t' '
-		{ i++ }
-		NF != 7 || $1 != "OBSERVE" { print "not 7 fields: " $0; next }
-		i == 1 && $2 " " $3 != "ipc-ns max-ipc-namespaces" { print "line 1: " $0 }
-		i == 2 && $2 " " $3 != "posix-mq rlimit-msgqueue-shared" { print "line 2: " $0 }
-		$4 != "clone" || $5 != "ipc+user" { print "entry, namespaces: " $0 }
-		$6 !~ /^[a-z-]+$/ || $7 == "" { print "observed: " $0 }
-		END { if (i != 2) print i " lines" }' <<<"$output")
-	[[ -z $problems ]] || fail "$problems"$'\n'"output: $output"
-	# the controls ran: the limit was met, and the budget freed by removal
-	assert_output --partial "its own IPC namespace and 2 more were made"
-	assert_output --partial "the control"
-}
-
-@test "probe-churn: as an ordinary user, the same cells" {
+@test "churn: as an ordinary user, the same" {
 	(( EUID == 0 )) || skip "runs as uid $NOBODY from root"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups test -x "$P" ||
-		skip "uid $NOBODY cannot run $P"
-	marked setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$P" limits
-	assert_line --regexp $'^OBSERVE\tipc-ns\tmax-ipc-namespaces\tclone\tipc\\+user\t[a-z-]+\t'
-	assert_line --regexp $'^OBSERVE\tposix-mq\trlimit-msgqueue-shared\tclone\tipc\\+user\t[a-z-]+\t'
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups test -x "$C" ||
+		skip "uid $NOBODY cannot run $C"
+	marked setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$C" 10 10
+	assert_line --regexp '^CHURN made=10 asked=10 .* stopped=no$'
+	assert_line --regexp '^HOST checked=10 visible=0 '
 }
 
-@test "probe-churn: without user namespaces, the cells are skips naming the errno, churn exits 4" {
+@test "churn: without user namespaces it exits 4, naming the errno" {
 	: "${FAKE_KERNEL:=${IPCNS_PROBES%/probes}/tests/fake-kernel}"
 	[[ -x $FAKE_KERNEL ]] || skip "fake-kernel is not built"
-	marked "$FAKE_KERNEL" --no-userns -- "$P" limits
-	assert_line --regexp $'^OBSERVE\tipc-ns\tmax-ipc-namespaces\tclone\tipc\\+user\tskip\t.*EPERM'
-	assert_line --regexp $'^OBSERVE\tposix-mq\trlimit-msgqueue-shared\tclone\tipc\\+user\tskip\t.*EPERM'
-	marked -4 "$FAKE_KERNEL" --no-userns -- "$P" churn 5
+	marked -4 "$FAKE_KERNEL" --no-userns -- "$C" 5
 	assert_stderr_has "EPERM"
 }
 
@@ -173,7 +154,7 @@ assert_nothing_of() {
 	local before
 	before=$(host_state)
 	marked "$STRESS" --namespaces 50 --seconds 10
-	assert_line --regexp '^stress: probe-churn: 50 of 50 IPC namespaces in [0-9.]+ s: [0-9]+ per second'
+	assert_line --regexp '^stress: churn: 50 of 50 IPC namespaces in [0-9.]+ s: [0-9]+ per second'
 	assert_line --regexp '^stress: unshare .*--ipc true: [0-9]+ of 50 IPC namespaces in [0-9.]+ s: [0-9]+ per second'
 	assert_line --regexp '^stress: ENOSPC: [0-9]+ namespaces needed a retry'
 	assert_line --regexp '^stress: count of IPC namespaces back: 7 fit under max_ipc_namespaces=8 .* ENOSPC'
@@ -182,19 +163,19 @@ assert_nothing_of() {
 	[[ $(host_state) == "$before" ]] || fail "host state changed:"$'\n'"$before"$'\n---\n'"$(host_state)"
 }
 
-@test "stress.sh: a probe that fails is a failure, one that cannot run is exit 3" {
-	local stub=$BATS_TEST_TMPDIR/probes
-	mkdir -p "$stub"
-	ln -s "$IPCNS_PROBES/ipcns" "$stub/ipcns"
-	printf '#!/bin/sh\necho "probe-churn: namespace 1 of 1 failed" >&2\nexit 3\n' >"$stub/probe-churn"
-	chmod +x "$stub/probe-churn"
-	IPCNS_PROBES=$stub marked -1 "$STRESS" --namespaces 1 --seconds 5
-	assert_line --partial "stress: FAIL: probe-churn exited 3: probe-churn: namespace 1 of 1 failed"
-	printf '#!/bin/sh\necho "probe-churn: cannot make a user namespace: EPERM" >&2\nexit 4\n' >"$stub/probe-churn"
-	IPCNS_PROBES=$stub marked -3 "$STRESS" --namespaces 1 --seconds 5
-	assert_stderr_has "cannot run: probe-churn: cannot make a user namespace: EPERM"
+@test "stress.sh: a churn that fails is a failure, one that cannot run is exit 3" {
+	local stub=$BATS_TEST_TMPDIR/churn
+	printf '#!/bin/sh\necho "churn: namespace 1 of 1 failed" >&2\nexit 3\n' >"$stub"
+	chmod +x "$stub"
+	IPCNS_CHURN=$stub marked -1 "$STRESS" --namespaces 1 --seconds 5
+	assert_line --partial "stress: FAIL: churn exited 3: churn: namespace 1 of 1 failed"
+	printf '#!/bin/sh\necho "churn: cannot make a user namespace: EPERM" >&2\nexit 4\n' >"$stub"
+	IPCNS_CHURN=$stub marked -3 "$STRESS" --namespaces 1 --seconds 5
+	assert_stderr_has "cannot run: churn: cannot make a user namespace: EPERM"
+	IPCNS_CHURN=$BATS_TEST_TMPDIR/none marked -3 "$STRESS" --namespaces 1
+	assert_stderr_has "no churn at"
 	IPCNS_PROBES=$BATS_TEST_TMPDIR/none marked -3 "$STRESS" --namespaces 1
-	assert_stderr_has "no probe-churn in"
+	assert_stderr_has "no ipcns in"
 }
 
 @test "stress.sh: a failing unshare in the comparison is a failure" {

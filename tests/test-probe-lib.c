@@ -804,6 +804,69 @@ START_TEST(test_sysctl_check_restores)
 }
 END_TEST
 
+/* A note made in a child reaches the parent; errno survives making it. */
+START_TEST(test_cells_note)
+{
+	pid_t pid;
+
+	ck_assert_int_eq(cells_init(), 0);
+	ck_assert_int_eq(cells_note(5, 0, "first %d", 1), 5);
+	ck_assert_str_eq(cells_why(), "first 1");
+	pid = fork();
+	if (pid == 0) {
+		errno = ENOSPC;
+		cells_note(0, ENOENT, "in the child");
+		_exit(errno == ENOSPC ? 0 : 1);
+	}
+	ck_assert_int_eq(ns_wait(pid, 5, "the child"), 0);
+	ck_assert_str_eq(cells_why(), "in the child: ENOENT");
+	cells_note(0, 0, "%s, and then", cells_why()); /* the old note, said again */
+	ck_assert_str_eq(cells_why(), "in the child: ENOENT, and then");
+}
+END_TEST
+
+static int tells_its_ipc_ns(struct peer *self, void *arg)
+{
+	(void)arg;
+	return peer_tell(self, (long)ns_inode(0, "ipc")) ? 3 : 0;
+}
+
+/* peer_clone: the child is in a new IPC namespace (as root), or the errno
+ * of clone comes back (anyone else: EPERM). */
+START_TEST(test_peer_clone)
+{
+	struct peer p;
+	long ino = 0;
+
+	if (peer_clone(&p, CLONE_NEWIPC, tells_its_ipc_ns, NULL)) {
+		ck_assert_int_ne(geteuid(), 0);
+		ck_assert_int_eq(errno, EPERM);
+		return;
+	}
+	ck_assert_int_eq(peer_hear(&p, &ino), 0);
+	ck_assert_int_ne(ino, 0);
+	ck_assert_int_ne((unsigned long)ino, ns_inode(0, "ipc"));
+	ck_assert_int_eq(peer_end(&p), 0);
+}
+END_TEST
+
+/* A probe that takes nothing but -t: help, a bound, anything else. */
+START_TEST(test_plain_args)
+{
+	char *help[] = { "p", "--help", NULL }, *bound[] = { "p", "-t", "7", NULL },
+	     *extra[] = { "p", "extra", NULL }, *bad[] = { "p", "-t", "0", NULL },
+	     *none[] = { "p", NULL };
+
+	ck_assert_int_eq(probe_plain_args(2, help, ""), PROBE_REACHED);
+	ck_assert_int_eq(probe_plain_args(3, bound, ""), -1);
+	ck_assert_uint_eq(probe_timeout(), 7);
+	ck_assert_int_eq(probe_plain_args(2, extra, ""), PROBE_USAGE);
+	ck_assert_int_eq(probe_plain_args(3, bad, ""), PROBE_USAGE);
+	ck_assert_int_eq(probe_plain_args(1, none, ""), -1);
+	probe_set_timeout(PROBE_TIMEOUT_DEFAULT);
+}
+END_TEST
+
 /* ---- ns entries ------------------------------------------------------ */
 
 static const struct {
@@ -1379,6 +1442,9 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_peer_round_trip);
 	tcase_add_test(tc, test_peer_eof);
 	tcase_add_test(tc, test_peer_in_new_namespace);
+	tcase_add_test(tc, test_cells_note);
+	tcase_add_test(tc, test_peer_clone);
+	tcase_add_test(tc, test_plain_args);
 	tcase_add_test(tc, test_drop_root);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The opt-in stress suite (not part of ./run-tests.sh): makes and destroys
-# many IPC namespaces with objects in them (probe-churn), then checks that
+# many IPC namespaces with objects in them (churn, built from tools/churn.c
+# beside the probes but not one of them), then checks that
 # none failed, none leaked onto the host, and that the kernel's count of IPC
 # namespaces came back; reports the rate next to a plain `unshare --ipc true`
 # loop.
@@ -15,13 +16,15 @@ queue, semaphore set and shared memory segment (pages touched) and a POSIX
 message queue, made and read back inside and looked for on the host; then as
 many `unshare --ipc true` (as long at most) for comparison. Passes when every
 namespace and object was made, none was seen on the host, the count of IPC
-namespaces is back (max_ipc_namespaces headroom in the probe's own user
+namespaces is back (max_ipc_namespaces headroom in churn's own user
 namespace), and no SysV object, /dev/shm or /dev/mqueue entry, or process of
 the run is left.
-  --build DIR  Meson build directory of the probes (default: build/ in the
-               source tree; built when needed). IPCNS_PROBES: built probes.
+  --build DIR  Meson build directory (default: build/ in the source tree;
+               built when needed): its tools/churn and probes/ipcns.
+               IPCNS_CHURN and IPCNS_PROBES: a built churn, built probes.
+               (An installed tree has no churn: this runs from the source.)
 exit: 0 pass, 1 a failure (what failed is printed), 2 usage,
-      3 cannot run here (no probes, or no user namespaces: named)
+      3 cannot run here (no churn or probes, or no user namespaces: named)
 EOF
 }
 
@@ -50,17 +53,14 @@ done
 { [[ $seconds =~ ^[1-9][0-9]{0,3}$ ]] && [ "$seconds" -le 3000 ]; } ||
 	usage_error "--seconds wants 1..3000, got '$seconds'"
 
-# The probes: given, or built like ./run-tests.sh builds them.
-if [ -n "${IPCNS_PROBES:-}" ]; then
-	probes=$IPCNS_PROBES
-else
+# churn and the probes (ipcns): given, or built like ./run-tests.sh builds them.
+if [ -z "${IPCNS_PROBES:-}" ] || [ -z "${IPCNS_CHURN:-}" ]; then
 	build=$("$src/run-tests.sh" --build-only --build "$build") ||
 		{ say "cannot run: building the probes failed (above)" >&2; exit 3; }
-	probes=$build/probes
 fi
-for p in probe-churn ipcns; do
-	[ -x "$probes/$p" ] || { say "cannot run: no $p in $probes" >&2; exit 3; }
-done
+probes=${IPCNS_PROBES:-$build/probes} churn_exe=${IPCNS_CHURN:-$build/tools/churn}
+[ -x "$churn_exe" ] || { say "cannot run: no churn at $churn_exe" >&2; exit 3; }
+[ -x "$probes/ipcns" ] || { say "cannot run: no ipcns in $probes" >&2; exit 3; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipcns-stress.XXXXXX") || { say "cannot run: no temporary directory" >&2; exit 3; }
 # Every process of the run carries this mark in its environment: whatever
@@ -106,9 +106,9 @@ fail() { failures+=("$*"); }
 
 snapshot | sort >"$work/before"
 
-# 1. probe-churn: every wait inside is bounded; this bounds the whole.
+# 1. churn: every wait inside is bounded; this bounds the whole.
 run_bounded $((seconds + 60)) "$work/churn" "$work/churn.err" \
-	"$probes/probe-churn" churn "$namespaces" "$seconds"
+	"$churn_exe" "$namespaces" "$seconds"
 churn_rc=$RC
 declare -A churn=() headroom=() host=()
 while read -r tag words; do
@@ -126,26 +126,26 @@ if [ "$churn_rc" = 4 ]; then
 fi
 case $churn_rc in
 	0) ;;
-	5) fail "probe-churn timed out: $(paste -s -d ';' "$work/churn.err")" ;;
-	*) fail "probe-churn exited $churn_rc: $(paste -s -d ';' "$work/churn.err")" ;;
+	5) fail "churn timed out: $(paste -s -d ';' "$work/churn.err")" ;;
+	*) fail "churn exited $churn_rc: $(paste -s -d ';' "$work/churn.err")" ;;
 esac
 if [ -n "${churn[made]:-}" ]; then
-	say "probe-churn: ${churn[made]} of $namespaces IPC namespaces in ${churn[seconds]} s:" \
+	say "churn: ${churn[made]} of $namespaces IPC namespaces in ${churn[seconds]} s:" \
 		"${churn[per_second]} per second (each with a msg queue, sem set, shm segment" \
 		"and$([ "${churn[mq]}" = yes ] || echo ' no') POSIX mq; one process a namespace," \
-		"in a user namespace of the probe's)"
-	[ "${churn[stopped]}" = time ] && say "probe-churn: stopped by the bound of $seconds s"
+		"in a user namespace of its own)"
+	[ "${churn[stopped]}" = time ] && say "churn: stopped by the bound of $seconds s"
 	say "ENOSPC: ${churn[enospc]} namespaces needed a retry (${churn[retries]} retries in all)"
 	[ "${churn[made]}" = "$namespaces" ] || [ "${churn[stopped]}" = time ] ||
 		fail "only ${churn[made]} of $namespaces IPC namespaces were made"
 else
-	fail "probe-churn printed no CHURN line"
+	fail "churn printed no CHURN line"
 fi
 if [ "${headroom[held]:-}" = - ]; then
 	say "count of IPC namespaces: not observable (no /proc/sys/user/max_ipc_namespaces)"
 elif [ -n "${headroom[held]:-}" ]; then
 	say "count of IPC namespaces back: ${headroom[held]} fit under max_ipc_namespaces=${headroom[limit]}" \
-		"beside the probe's own, the next one: ${headroom[extra]} (${headroom[waited_ms]} ms," \
+		"beside churn's own, the next one: ${headroom[extra]} (${headroom[waited_ms]} ms," \
 		"${headroom[retries]} ENOSPC retries)"
 fi
 [ -n "${host[checked]:-}" ] &&

@@ -11,6 +11,7 @@
 static struct table {
 	size_t n;
 	struct cell cell[CELLS_MAX];
+	char why[CELL_DETAIL_MAX];
 } *table;
 
 int cells_init(void)
@@ -24,6 +25,15 @@ int cells_init(void)
 		return probe_fail_errno(PROBE_ERROR, errno, "mmap (the cell table)");
 	}
 	return PROBE_REACHED;
+}
+
+int cells_begin(int argc, char **argv, const char *usage)
+{
+	int rc = probe_plain_args(argc, argv, usage);
+
+	if (rc >= 0)
+		return rc;
+	return cells_init() ? PROBE_ERROR : -1;
 }
 
 size_t cell_declare(const char *mech, const char *scen, const char *entry, const char *ns)
@@ -80,6 +90,37 @@ void cells_rest(const char *observed, const char *fmt, ...)
 	va_end(ap);
 	for (size_t i = 0; i < table->n; i++)
 		cell_set(i, observed, "%s", detail);
+}
+
+int cells_note(int code, int err, const char *fmt, ...)
+{
+	char why[sizeof(table->why)]; /* the old note may be an argument */
+	int saved = errno, n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	n = vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (err && n >= 0 && (size_t)n < sizeof(why))
+		snprintf(why + n, sizeof(why) - (size_t)n, ": %s", probe_errno_name(err));
+	memcpy(table->why, why, strlen(why) + 1);
+	errno = saved;
+	return code;
+}
+
+const char *cells_why(void)
+{
+	return table ? table->why : "";
+}
+
+int cells_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *pid)
+{
+	int rc = ns_start(spec, fn, arg, pid);
+
+	if (rc)
+		cells_note(rc, 0, "%s", probe_last_message()[0] ? probe_last_message()
+			   : "making the namespaces failed");
+	return rc;
 }
 
 size_t cells_count(void)

@@ -18,6 +18,8 @@
 #ifndef IPCNS_CELLS_H
 #define IPCNS_CELLS_H
 
+#include "ns.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -35,6 +37,11 @@ struct cell {
  * of the probe contract with the reason printed. */
 int cells_init(void);
 
+/* The start of a probe that measures cells and takes nothing but
+ * "-t SECONDS": its command line (probe_plain_args), then the table. -1 to go
+ * on; else the exit code to end with, said why. */
+int cells_begin(int argc, char **argv, const char *usage);
+
 /* Declares a cell; returns its index (the table's order is the printing
  * order). Declaring the same cell twice returns the first. */
 size_t cell_declare(const char *mech, const char *scen, const char *entry, const char *ns);
@@ -48,6 +55,17 @@ void cell_set(size_t i, const char *observed, const char *fmt, ...)
  * that broke takes the cells it was to measure along, with its reason. */
 void cells_rest(const char *observed, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Why a step failed, in words, kept in the table's shared memory: whichever
+ * process failed, the one that answers the cells can say why. Like
+ * probe_fail_errno it returns CODE, and ERR (when not 0) is appended as
+ * ": ENAME"; errno is left as it was. cells_why() is the last note, or "". */
+int cells_note(int code, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *cells_why(void);
+
+/* ns_start; should it fail, its reason (the parent's, or the child's handed
+ * back at the checkpoint) becomes the note, so that a skip can say why. */
+int cells_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *pid);
 
 /* The table, for inspection (tests). */
 size_t cells_count(void);

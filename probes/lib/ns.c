@@ -146,6 +146,14 @@ unsigned long ns_fd_inode(int fd)
 	return fstat(fd, &st) ? 0 : (unsigned long)st.st_ino;
 }
 
+int ns_open(pid_t pid, const char *type)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* The holder's part: wait for EOF, which says the parent has its fds. */
 static int wait_for_release(void *release)
 {
@@ -155,11 +163,9 @@ static int wait_for_release(void *release)
 
 static int open_ns(pid_t pid, const char *type, int *fd)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	return *fd < 0 ? probe_fail_errno(PROBE_ERROR, errno, "holding %s", path) : 0;
+	*fd = ns_open(pid, type);
+	return *fd < 0 ? probe_fail_errno(PROBE_ERROR, errno, "holding /proc/%d/ns/%s", (int)pid,
+					  type) : 0;
 }
 
 int ns_hold(unsigned want, int *ipc, int *user)
@@ -248,10 +254,11 @@ const char *ns_refusal(int flags, int err)
 		    !ns_inode(0, join_order[i].type))
 			len += (size_t)snprintf(missing + len, sizeof(missing) - len, "%s%s",
 						len ? " and " : "", join_order[i].kconfig);
-	/* A type this kernel lacks can never be made, whatever the errno: EINVAL
-	 * from mainline, EPERM for an ordinary user where Debian's kernel
-	 * (unprivileged_userns_clone, 0 without CONFIG_USER_NS) checks first. */
-	if ((err == EINVAL || err == ENOSYS || err == EPERM || err == EACCES) && len) {
+	/* EPERM too: without CONFIG_USER_NS an unprivileged CLONE_NEWUSER gets
+	 * EPERM, and no privilege would help. But only where /proc/self/ns
+	 * answers at all (its mnt entry is always there). */
+	if ((err == EINVAL || err == ENOSYS ||
+	     ((err == EPERM || err == EACCES) && ns_inode(0, "mnt"))) && len) {
 		snprintf(why, sizeof(why), "this kernel lacks the namespace (%s is off)", missing);
 		return why;
 	}
@@ -533,13 +540,8 @@ int ns_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *out)
 		c.mine[i] = ns_inode(0, join_order[i].type);
 	if (spec->target && kill(spec->target, 0) && errno == ESRCH)
 		return probe_fail(PROBE_ERROR, "--join %d: no such process", (int)spec->target);
-	if (pipe2(up, O_CLOEXEC))
-		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
-	if (pipe2(down, O_CLOEXEC)) {
-		close(up[0]);
-		close(up[1]);
-		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
-	}
+	if (probe_pipe_pair(up, down))
+		return PROBE_ERROR;
 	c.up = up[1];
 	c.down = down[0];
 	fflush(NULL); /* nothing buffered may be written twice */

@@ -84,6 +84,10 @@ unsigned long ns_fd_inode(int fd);
  * probe_last_message() and the fds -1. */
 int ns_hold(unsigned want, int *ipc, int *user);
 
+/* /proc/PID/ns/TYPE opened (O_RDONLY|O_CLOEXEC): a reference that keeps the
+ * namespace alive, and a way into it with setns. The fd, or -1 with errno. */
+int ns_open(pid_t pid, const char *type);
+
 /* Detaches a daemon: stdio to /dev/null, every other fd but KEEP closed. */
 void ns_detach(int keep);
 

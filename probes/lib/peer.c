@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int peer_tell(struct peer *p, long v)
@@ -37,6 +40,8 @@ int peer_hear(struct peer *p, long *v)
 	return -1;
 }
 
+#define STACK_SIZE (1024 * 1024)
+
 /* What the child runs: its end, and the parent's closed so that EOF means
  * the parent is gone. */
 struct start {
@@ -55,28 +60,39 @@ static int child(void *arg)
 	return s->fn(&s->self, s->arg);
 }
 
-/* Forks through SPEC (NULL: a plain fork); 0, or an exit code (printed). */
-static int start(struct peer *p, const struct ns_spec *spec, peer_fn fn, void *arg)
+/* Starts the child through SPEC (ns_start), or clone(2) with FLAGS, or a
+ * plain fork. 0, or an exit code of the probe contract (said why, but for
+ * ENOSPC from clone, which errno then holds). */
+static int start(struct peer *p, const struct ns_spec *spec, int flags, peer_fn fn, void *arg)
 {
-	int down[2], up[2], rc = 0;
+	/* One stack for every clone: without CLONE_VM each child has a copy. */
+	static char *stack;
 	struct start s = { fn, arg, { 0, -1, -1 }, { -1, -1 } };
+	int down[2], up[2], rc = 0, err = 0;
 
-	if (pipe2(down, O_CLOEXEC))
-		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
-	if (pipe2(up, O_CLOEXEC)) {
-		close(down[0]);
-		close(down[1]);
-		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
+	if (flags && !stack) {
+		stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			stack = NULL;
+			return probe_fail_errno(PROBE_ERROR, errno, "mmap (a stack)");
+		}
 	}
+	if (probe_pipe_pair(down, up))
+		return PROBE_ERROR;
 	s.self.to = up[1], s.self.from = down[0];
 	s.theirs[0] = up[0], s.theirs[1] = down[1];
 	fflush(NULL); /* nothing buffered may be written twice */
-	if (spec) {
+	if (spec)
 		rc = ns_start(spec, child, &s, &p->pid);
-	} else if ((p->pid = fork()) == 0) {
+	else if (flags)
+		p->pid = clone(child, stack + STACK_SIZE, flags | SIGCHLD, &s);
+	else if ((p->pid = fork()) == 0)
 		_exit(child(&s));
-	} else if (p->pid < 0) {
-		rc = probe_fail_errno(PROBE_ERROR, errno, "fork");
+	if (!spec && p->pid < 0) {
+		err = errno;
+		rc = err == ENOSPC ? PROBE_ERROR
+		   : probe_fail_errno(PROBE_ERROR, err, flags ? "clone" : "fork");
 	}
 	close(up[1]);
 	close(down[0]);
@@ -86,17 +102,23 @@ static int start(struct peer *p, const struct ns_spec *spec, peer_fn fn, void *a
 		return 0;
 	close(p->to);
 	close(p->from);
+	errno = err;
 	return rc;
 }
 
 int peer_start(struct peer *p, peer_fn fn, void *arg)
 {
-	return start(p, NULL, fn, arg) ? -1 : 0;
+	return start(p, NULL, 0, fn, arg) ? -1 : 0;
 }
 
 int peer_start_ns(struct peer *p, const struct ns_spec *spec, peer_fn fn, void *arg)
 {
-	return start(p, spec, fn, arg);
+	return start(p, spec, 0, fn, arg);
+}
+
+int peer_clone(struct peer *p, int flags, peer_fn fn, void *arg)
+{
+	return start(p, NULL, flags, fn, arg) ? -1 : 0;
 }
 
 int peer_end(struct peer *p)

@@ -29,6 +29,12 @@ int peer_start(struct peer *p, peer_fn fn, void *arg);
  * probe_last_message(). */
 int peer_start_ns(struct peer *p, const struct ns_spec *spec, peer_fn fn, void *arg);
 
+/* The same, the child made by clone(2) with FLAGS (CLONE_NEW*) instead: for
+ * callers that must tell the kernel's errno apart (ENOSPC: over a limit on
+ * namespaces), which ns_start reports as an exit code only. 0, or -1 with
+ * errno set (and the reason in probe_last_message(), unless it is ENOSPC). */
+int peer_clone(struct peer *p, int flags, peer_fn fn, void *arg);
+
 /* One message each way. peer_hear waits at most probe_timeout(); -1 on
  * timeout or EOF, with the reason in probe_last_message(). */
 int peer_tell(struct peer *p, long v);

@@ -2,6 +2,7 @@
 #include "probe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -95,6 +96,42 @@ int probe_take_timeout(int argc, char **argv, int *i)
 	probe_set_timeout(t);
 	*i += 2;
 	return 0;
+}
+
+int probe_plain_args(int argc, char **argv, const char *usage)
+{
+	int i = 1;
+
+	if (probe_init(argv[0]))
+		goto usage;
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return fputs(usage, stdout) < 0 ? PROBE_ERROR : PROBE_REACHED;
+	if (probe_take_timeout(argc, argv, &i))
+		goto usage;
+	if (i == argc)
+		return -1;
+	probe_fail(PROBE_USAGE, "no arguments expected but -t SECONDS, got '%.64s'", argv[i]);
+usage:
+	fputs(usage, stderr);
+	return PROBE_USAGE;
+}
+
+int probe_pipe_pair(int a[2], int b[2])
+{
+	int err;
+
+	if (!pipe2(a, O_CLOEXEC)) {
+		if (!pipe2(b, O_CLOEXEC))
+			return PROBE_REACHED;
+		err = errno;
+		close(a[0]);
+		close(a[1]);
+		errno = err;
+	}
+	err = errno;
+	probe_fail_errno(PROBE_ERROR, err, "pipe");
+	errno = err; /* for callers that tell errnos apart */
+	return PROBE_ERROR;
 }
 
 static void on_deadline(int sig)

@@ -1,36 +1,50 @@
 #!/usr/bin/env bash
-# The tools' view: the seed note's terminal session, as cells. On the host,
-# ipcmk makes a message queue, a semaphore set and a shared memory segment;
-# ipcs from another process lists them (the control); ipcs and lsipc in a new
-# IPC namespace do not; objects made in a held namespace are listed through
-# nsenter and not by plain ipcs; lsns lists the held namespace; ipcrm removes
-# the host's objects. Last, a namespace held only by a bind mount (unshare
-# --ipc=FILE, in a throwaway private mount namespace) keeps a segment for
-# nsenter --ipc=FILE.
-#
-# Prints a line a cell for scenario.sh --observe, tab-separated:
-#   OBSERVE mechanism scenario util-linux namespaces observed detail
-# Every tool call is bounded by timeout(1); the host's objects are removed and
-# the holder is killed on exit, whatever happens.
+# probe-util-linux: what util-linux's tools show across IPC namespaces (the
+# seed note's terminal session, as cells; a probe in shell, for what it
+# measures is the commands). ipcmk makes a message queue, a semaphore set and
+# a shared memory segment on the host; ipcs from another process lists them
+# (the control), ipcs and lsipc in a new IPC namespace do not; nsenter lists
+# what was made in a held namespace, plain ipcs does not; lsns lists the held
+# namespace; ipcrm removes the host's objects; a namespace held only by the
+# bind mount of unshare --ipc=FILE keeps a segment for nsenter --ipc=FILE.
+# One OBSERVE line a cell (scenario.sh --observe). Every tool call is bounded
+# by timeout(1); the host's objects and the holder go on exit, whatever happens.
 set -u
 export LC_ALL=C # the tools' headings and error messages, in one language
 
 usage() {
 	cat <<'EOF'
-usage: tools-view.sh
+usage: probe-util-linux [-t SECONDS]
 Measures what ipcmk, ipcs, lsipc, nsenter, lsns, ipcrm and unshare --ipc=FILE
-show across IPC namespaces and prints one OBSERVE line a cell (see
-scenario.sh --observe). Environment: IPCNS_PROBES, IPCNS_TIMEOUT, IPCNS_RUN_ID.
+show across IPC namespaces and prints one OBSERVE line a cell, tab-separated:
+  OBSERVE mechanism scenario util-linux namespaces observed detail
+  -t  bound on every tool call, 1..3600 s (default 10, or IPCNS_TIMEOUT)
+Environment: IPCNS_PROBES (ipcns and probe-sysv; default: the directory it is
+run from), IPCNS_TIMEOUT, IPCNS_RUN_ID, IPCNS_NAMES.
 exit: 0 measured (whatever was observed), 2 usage, 3 error
 EOF
 }
+usage_error() { echo "probe-util-linux: $1" >&2; usage >&2; exit 2; }
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$here/lib.sh"
-: "${IPCNS_PROBES:=$here/../build/probes}"
-: "${IPCNS_TIMEOUT:=10}"
-: "${IPCNS_RUN_ID:=$$}"
+# suites/lib.sh (the judge's too) is beside its real directory, through any
+# links (the build's probes directory, the install's), in either tree.
+self=$(readlink -f "${BASH_SOURCE[0]}") here=${self%/*}
+# shellcheck source-path=SCRIPTDIR source=../suites/lib.sh
+. "$here/../suites/lib.sh" || { echo "probe-util-linux: no $here/../suites/lib.sh" >&2; exit 3; }
+# The other probes: those of the directory it is run from, else the build's.
+if [ -z "${IPCNS_PROBES:-}" ]; then
+	IPCNS_PROBES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	[ -x "$IPCNS_PROBES/ipcns" ] || IPCNS_PROBES=$here/../build/probes
+fi
+: "${IPCNS_TIMEOUT:=10}" "${IPCNS_RUN_ID:=$$}"
+# As text first: bash arithmetic would take "1e3" for 0 and wrap long numbers.
+seconds() { [[ $1 =~ ^[1-9][0-9]{0,3}$ ]] && [ "$1" -le 3600 ]; }
+seconds "$IPCNS_TIMEOUT" || usage_error "IPCNS_TIMEOUT='${IPCNS_TIMEOUT:0:32}' is not a number of seconds in 1..3600"
+if [ "${1:-}" = -t ]; then
+	IPCNS_TIMEOUT=${2:-}
+	seconds "$IPCNS_TIMEOUT" || usage_error "-t wants seconds in 1..3600, got '${IPCNS_TIMEOUT:0:32}'"
+	shift 2
+fi
 export IPCNS_PROBES IPCNS_TIMEOUT
 VALUE=4242
 
@@ -404,5 +418,5 @@ case $#:${1:-} in
 	0:) main ;;
 	1:-h | 1:--help) usage ;;
 	4:--inside-mount-ns) inside_mount_ns "$2" "$3" "$4" ;;
-	*) echo "tools-view.sh: no arguments expected" >&2; usage >&2; exit 2 ;;
+	*) usage_error "no arguments expected but -t SECONDS" ;;
 esac
