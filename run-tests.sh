@@ -47,6 +47,8 @@ say what is missing).
                  "none": do not look)
   --self-test    run the project's own tests (meson test) instead
   --build-only   install what is missing, build, print the build directory
+  --raw          write only the raw record (cells.jsonl and meta) to --output,
+                 for another machine to render (the --kernel guest does)
   --kernel       boot that kernel in QEMU and run the suite there (tools/vm-run.sh)
   --compare      merge results.json files of several runs into one table
                  (tools/record.py compare)
@@ -74,7 +76,7 @@ for arg; do
 done
 die() { say "$2"; exit "$1"; }
 
-output="" build="" filter="" config="" self_test="" build_only="" install=1
+output="" build="" filter="" config="" self_test="" build_only="" install=1 raw=""
 while [ $# -gt 0 ]; do
 	case $1 in
 		--output | --build | --filter | --config)
@@ -93,6 +95,7 @@ while [ $# -gt 0 ]; do
 		--self-test) self_test=1; shift ;;
 		--build-only) build_only=1; shift ;;
 		--no-install) install=""; shift ;;
+		--raw) raw=1; shift ;;
 		-h | --help) usage; exit 0 ;;
 		*) say "unknown argument '$1'"; usage >&2; exit 2 ;;
 	esac
@@ -372,7 +375,13 @@ distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release
 	done
 	sed 's/^/note\t/' "$work/notes"
 } >"$work/meta"
-python3 "$src/tools/record.py" render "$work/cells.jsonl" "$work/meta" "$output" || die 3 "could not write the record"
+# A guest (--kernel) hands its raw record to the host, which renders it: one
+# writer of RESULTS.md.
+if [ -n "$raw" ]; then
+	cp "$work/meta" "$output/meta" || die 3 "could not write the record"
+else
+	python3 "$src/tools/record.py" render "$work/cells.jsonl" "$work/meta" "$output" || die 3 "could not write the record"
+fi
 cp "$work/cells.jsonl" "$output/cells.jsonl"
 [ -n "$top_record" ] && cp "$output/RESULTS.md" "$src/RESULTS.md"
 

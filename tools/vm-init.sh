@@ -5,8 +5,9 @@
 #     root over 9p, mounts it read-only with tmpfs where the suite writes, and
 #     switches to it: a plain chroot would refuse the suite user namespaces.
 #   stage 2 (PID 1 on the host's root): mounts /dev/shm and /dev/mqueue, runs
-#     the suite, sends its record as a base64 tar on the second serial port,
-#     and powers off.
+#     the suite, which writes its raw record (cells.jsonl, meta, its exit
+#     status) into a read-write 9p share for the host to render, and powers
+#     off.
 # The host reads the console (first serial port) for the markers "ipcns-vm:".
 # The initramfs holds /bin/busybox, this script as /init, and /ipcns-vm/:
 # modules/ with an "order" file ("NAME FILE" a line, dependencies first),
@@ -50,7 +51,8 @@ stage1() {
 		$bb mount --bind "/newroot$build" /newroot/run/ipcns-vm/build; } ||
 		fatal "cannot see $src or $build on the host's root"
 	$bb mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp || fatal "cannot mount a tmpfs on /tmp"
-	$bb mount -t tmpfs -o mode=0755 tmpfs /newroot/run/ipcns-vm/record || fatal "cannot mount a tmpfs for the record"
+	$bb mount -t 9p -o rw,trans=virtio,version=9p2000.L,msize=262144 ipcns-record /newroot/run/ipcns-vm/record ||
+		fatal "cannot mount the host's share for the record (9p tag ipcns-record)"
 	$bb cp /bin/busybox /init /ipcns-vm/filter /ipcns-vm/ipcns_timeout /newroot/run/ipcns-vm/ ||
 		fatal "cannot copy busybox to the new root"
 	for f in config no-config; do
@@ -81,7 +83,7 @@ stage2() {
 	IPCNS_TIMEOUT=$($bb cat $dir/ipcns_timeout)
 	filter=$($bb cat $dir/filter)
 	say "suite starting, $($bb cut -d ' ' -f 1 /proc/uptime) s after boot"
-	set -- --no-install --build $dir/build --output $dir/record
+	set -- --no-install --raw --build $dir/build --output $dir/record
 	[ -n "$filter" ] && set -- "$@" --filter "$filter"
 	if [ -f $dir/config ]; then
 		set -- "$@" --config $dir/config
@@ -92,12 +94,9 @@ stage2() {
 	(cd / && $dir/src/run-tests.sh "$@") || rc=$?
 	say "suite exit $rc, $($bb cut -d ' ' -f 1 /proc/uptime) s after boot"
 
-	# Closing the port waits until the UART has sent everything.
-	{
-		echo "ipcns-vm-record begin"
-		$bb tar -C $dir/record -cf - . | $bb gzip | $bb base64
-		echo "ipcns-vm-record end $rc"
-	} >/dev/ttyS1
+	# The status last: the host takes a record with one as complete.
+	echo "$rc" >$dir/record/status
+	$bb sync
 	$bb poweroff -f
 }
 

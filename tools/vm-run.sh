@@ -194,7 +194,9 @@ qemu_args=(
 	-append "console=ttyS0 panic=-1 ${IPCNS_VM_APPEND:-}"
 	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
-	-serial stdio -serial "file:$work/record"
+	-fsdev "local,id=record,path=$work/record,security_model=none"
+	-device virtio-9p-pci,fsdev=record,mount_tag=ipcns-record
+	-serial stdio
 )
 started=$SECONDS
 mkfifo "$work/console"
@@ -213,7 +215,7 @@ boot() {
 	local line pending="" rc deadline left timed_out="" panic="" guest_error="" bound
 	phase=kernel why=""
 	[ "$end" -gt "$t0" ] || { why="no time left of --timeout $timeout s"; return 1; }
-	: >"$work/record"
+	rm -rf "$work/record" && mkdir "$work/record"
 	printf -- '--- %s\n' "$accel" >>"$work/console.log"
 	t_start=$(now)
 	# No core file of a QEMU that aborts (as with KVM on some hosts).
@@ -302,11 +304,9 @@ fi
 [ "$accel" = tcg ] && [ -z "$interrupted" ] && boot tcg
 [ -n "$interrupted" ] && die 1 "interrupted by SIG$interrupted: the VM is stopped, no record"
 
-status=$(sed -n 's/^ipcns-vm-record end \([0-9]*\).*/\1/p' "$work/record")
-mkdir "$work/out"
-if [ -z "$status" ] ||
-	! sed -n '/^ipcns-vm-record begin/,/^ipcns-vm-record end/{/^ipcns-vm-record/d;p}' "$work/record" |
-	tr -d '\r' | base64 -d | tar -xzf - -C "$work/out" 2>/dev/null; then
+# The guest's raw record, rendered here: one writer of RESULTS.md.
+status=$(cat "$work/record/status" 2>/dev/null)
+if ! [[ $status =~ ^[0-9]+$ ]] || [ ! -f "$work/record/cells.jsonl" ] || [ ! -f "$work/record/meta" ]; then
 	cp "$work/console.log" "$output/vm-console.log"
 	say "${why:-no record came back from the guest}"
 	if grep -q -v '^--- ' "$work/console.log"; then
@@ -316,20 +316,16 @@ if [ -z "$status" ] ||
 	exit 8
 fi
 
-for f in RESULTS.md results.json junit.xml results.ktap cells.jsonl; do
-	[ -f "$work/out/$f" ] && cp "$work/out/$f" "$output/$f"
-done
 cp "$work/console.log" "$output/vm-console.log"
 summary="$release under QEMU ${accel^^} ($cpus vCPUs): /init reached ${boot_s:-?} s after start, the suite ran ${suite_s:-?} s"
 config_note="Its config: none beside it; the guest looked for /proc/config.gz and /boot/config-$release."
-[ -n "$no_config" ] && config_note="Its config: not looked for (\`--config none\`)."
-[ -n "$config" ] && config_note="Its config: \`$(realpath -- "$config")\` (in the guest \`/run/ipcns-vm/config\`)."
-[ -f "$output/RESULTS.md" ] && cat >>"$output/RESULTS.md" <<EOF
-
-## Virtual machine
-
-Measured by \`tools/vm-run.sh\`: $summary. $config_note The guest's console is in \`vm-console.log\`.
-EOF
+[ -n "$no_config" ] && config_note="Its config: not looked for (--config none)."
+[ -n "$config" ] && config_note="Its config: $(realpath -- "$config") (in the guest /run/ipcns-vm/config)."
+printf 'note\tmeasured in a virtual machine by tools/vm-run.sh: %s. %s The guest'"'"'s console is in vm-console.log.\n' \
+	"$summary" "$config_note" >>"$work/record/meta"
+python3 "$src/tools/record.py" render "$work/record/cells.jsonl" "$work/record/meta" "$output" ||
+	die 3 "could not render the guest's record"
+cp "$work/record/cells.jsonl" "$output/cells.jsonl"
 say "$summary; record in $output"
 oopses=$(grep -cE 'Kernel panic|BUG:|Oops:|WARNING: CPU' "$work/console.log")
 [ "$oopses" -gt 0 ] && say "the kernel's console has $oopses oops/BUG/WARNING line(s): see $output/vm-console.log"
