@@ -24,6 +24,14 @@ user_copy() {
 		cp -R "$f" "$USER_SRC/" || return 1
 	done
 	cp -R "$IPCNS_BUILD/probes" "$USER_BUILD/" || return 1
+	# A probe the build links from the source tree (probe-util-linux) must
+	# point into the copy: the user may not read the original.
+	for f in "$USER_BUILD"/probes/*; do
+		[ -L "$f" ] || continue
+		case $(readlink "$f") in
+			"$IPCNS_SRC"/*) ln -sfn "$USER_SRC/$(realpath --relative-to="$IPCNS_SRC" "$(readlink "$f")")" "$f" ;;
+		esac
+	done
 	[ $# -eq 0 ] || cp "$@" "$USER_COPY/" || return 1
 	# The checkout may have been made with umask 077.
 	chmod -R a+rX,go-w "$USER_COPY"
