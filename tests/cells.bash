@@ -79,11 +79,12 @@ as_nobody() {
 	local tmp
 	(( EUID == 0 )) || skip "runs as uid 65534 from root"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$1" ||
-		skip "uid 65534 cannot run $1"
+	nobody_path "$1" || skip "uid 65534 cannot run $1, nor a copy of it"
 	if ! tmp=$(mktemp -d /tmp/ipcns-nobody.XXXXXX) || ! chmod 1777 "$tmp"; then
 		fail "no TMPDIR for uid 65534"
 	fi
-	TMPDIR=$tmp marked setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	# the probe's fellow probes from the same place (probe-util-linux runs ipcns)
+	IPCNS_PROBES=${NOBODY_PATH%/*} TMPDIR=$tmp \
+		marked setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_PATH" "${@:2}"
 	rm -rf "$tmp"
 }

@@ -51,3 +51,33 @@ signed_key() {
 	((h > 2147483647)) && ((h -= 4294967296))
 	echo "$h"
 }
+
+# nobody_path PATH: in NOBODY_PATH, a path to PATH that uid 65534 may run:
+# PATH itself or, where it cannot (a checkout under /root, say), a copy of
+# PATH's directory, links followed, with suites/lib.sh beside it for the
+# shell probe. False when even the copy cannot run. The copy goes in
+# teardown (nobody_copy_remove).
+nobody_path() {
+	local dir=${1%/*} lib
+	NOBODY_PATH=$1
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$1" && return 0
+	NOBODY_COPY=$(mktemp -d /tmp/ipcns-nobody.XXXXXX) || return 1
+	cp -RL "$dir" "$NOBODY_COPY/" || return 1
+	lib=$(dirname "$(readlink -f "$1")")/../suites/lib.sh
+	if [ -f "$lib" ]; then
+		mkdir "$NOBODY_COPY/suites" && cp "$lib" "$NOBODY_COPY/suites/" || return 1
+	fi
+	chmod -R a+rX,go-w "$NOBODY_COPY"
+	NOBODY_PATH=$NOBODY_COPY/${dir##*/}/${1##*/}
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$NOBODY_PATH"
+}
+
+nobody_copy_remove() {
+	[ -z "${NOBODY_COPY:-}" ] || rm -rf "$NOBODY_COPY"
+	NOBODY_COPY=""
+}
+
+# A file with a teardown of its own calls nobody_copy_remove there.
+teardown() {
+	nobody_copy_remove
+}

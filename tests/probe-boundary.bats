@@ -204,9 +204,9 @@ assert_cells() {
 	(( EUID == 0 )) || skip "runs as uid 65534 from root"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	for p in "${PROBES_[@]}"; do
-		setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$IPCNS_PROBES/$p" ||
-			skip "uid 65534 cannot run $IPCNS_PROBES/$p"
-		run -0 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$IPCNS_PROBES/$p"
+		nobody_path "$IPCNS_PROBES/$p" || skip "uid 65534 cannot run $IPCNS_PROBES/$p, nor a copy"
+		run -0 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_PATH"
+		nobody_copy_remove
 		NS=ipc+user assert_cells "$p"
 	done
 }

@@ -37,7 +37,7 @@ setup() {
 
 teardown() {
 	[[ -n $FAKE ]] && rm -rf "$FAKE"
-	return 0
+	nobody_copy_remove
 }
 
 # ---- helpers ---------------------------------------------------------------
@@ -210,13 +210,12 @@ assert_observations() {
 @test "probe-sysctl-writes: as root, rootless-write runs as uid 65534; a refused rootless write is a skip" {
 	(( EUID == 0 )) || skip "needs root to own files that uid 65534 may not write"
 	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$W" ||
-		skip "uid 65534 cannot run $W"
+	nobody_path "$W" || skip "uid 65534 cannot run $W, nor a copy"
 	make_fake
 	# root-owned 0644 files: nobody's user namespace root may not write them
 	IPCNS_SYSCTL_DIR=$FAKE run -0 "$W" rootless-write kernel.msgmax
 	assert_output --regexp $'\trootless-write\tclone\tipc\\+user\tdenied\topen\\(O_WRONLY\\) [0-9]+ as root of the owning user namespace \\(uid 65534 outside\\): EACCES'
 	IPCNS_SYSCTL_DIR=$FAKE run -0 setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$W" child-write-hidden kernel.msgmax
+		"$NOBODY_PATH" child-write-hidden kernel.msgmax
 	assert_output --partial $'\tipc+user\tskip\tthis kernel lets only global root write IPC sysctls'
 }

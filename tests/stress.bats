@@ -116,9 +116,8 @@ assert_nothing_of() {
 @test "churn: as an ordinary user, the same" {
 	(( EUID == 0 )) || skip "runs as uid $NOBODY from root"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups test -x "$C" ||
-		skip "uid $NOBODY cannot run $C"
-	marked setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$C" 10 10
+	nobody_path "$C" || skip "uid $NOBODY cannot run $C, nor a copy"
+	marked setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$NOBODY_PATH" 10 10
 	assert_line --regexp '^CHURN made=10 asked=10 .* stopped=no$'
 	assert_line --regexp '^HOST checked=10 visible=0 '
 }

@@ -11,8 +11,9 @@ usage: tools/deps.sh [--check] run|test|vm|kernel
          bats with bats-support and bats-assert, util-linux, coreutils,
          python3 (the record)
   test   that, plus what the project's own tests need: check, jq, valgrind,
-         shellcheck, python3-jsonschema, and clang with its libFuzzer runtime
-         (optional)
+         shellcheck, cppcheck, python3-jsonschema, and (optional) clang with
+         its libFuzzer runtime, QEMU and a static busybox (the --kernel tests
+         that boot images of their own)
   vm     run's, plus what ./run-tests.sh --kernel needs: QEMU and a static
          busybox
   kernel what tools/build-kernel.sh needs to build an x86-64 kernel: make, gcc,
@@ -71,6 +72,7 @@ needs_test=(
 	"pgrep | not_busybox pgrep | procps | procps-ng | procps-ng | procps-ng"
 	"diff | not_busybox diff | diffutils | diffutils | diffutils | diffutils"
 	"jsonschema | python3 -c 'import jsonschema' | python3-jsonschema | python3-jsonschema | py3-jsonschema | python-jsonschema"
+	"cppcheck | command -v cppcheck | cppcheck | cppcheck | cppcheck | cppcheck"
 	"?libfuzzer | have_libfuzzer | clang,libclang-rt-dev | clang,compiler-rt | clang,compiler-rt | clang,compiler-rt"
 )
 # Alpine's package is qemu-system-x86_64; Debian's busybox-static is static,
@@ -146,6 +148,9 @@ manager() {
 }
 
 list=("${needs_run[@]}")
+# The tests of --kernel boot images of their own where QEMU is there:
+# installed with the rest, optional.
+[ "$what" = test ] && for need in "${needs_vm[@]}"; do list+=("?$need"); done
 [ "$what" = kernel ] && list=("${needs_kernel[@]}")
 [ "$what" = test ] && list+=("${needs_test[@]}")
 [ "$what" = vm ] && list+=("${needs_vm[@]}")
