@@ -103,14 +103,7 @@ assert_observations() {
 # ---- help and usage errors -------------------------------------------------
 
 @test "probe-sysctl-*: -h and --help print usage on stdout and exit 0" {
-	local opt p
-	for p in "$D" "$W"; do
-		for opt in -h --help; do
-			run -0 --separate-stderr "$p" "$opt"
-			assert_output --partial "usage: ${p##*/} "
-			[[ -z $stderr ]] || fail "$opt wrote to stderr: $stderr"
-		done
-	done
+	assert_help "$D" "$W"
 }
 
 @test "probe-sysctl-*: bad arguments and environment are usage errors" {
