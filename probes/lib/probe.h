@@ -2,6 +2,10 @@
  *
  * The probes' shared contract: exit codes, argument checks, diagnostics,
  * the mapping from a run's object names to kernel names, and time bounds.
+ * One header for the files that hold them, each section naming its file:
+ * probe.c (the process), args.c (arguments, values, names), fail.c
+ * (errnos and diagnostics), checkpoint.c (pipes and bounded waits) and
+ * mech-main.c (the named mechanisms' command line).
  */
 #ifndef IPCNS_PROBE_H
 #define IPCNS_PROBE_H
@@ -27,21 +31,8 @@ enum probe_exit {
 #define PROBE_TIMEOUT_DEFAULT 10 /* seconds; IPCNS_TIMEOUT or -t override */
 #define PROBE_TIMEOUT_MAX 3600
 
+/* probe.c: the process. */
 extern const char *probe_prog; /* for diagnostics: "PROG: ..." */
-
-/* The kernel option behind what the probe is doing now ("CONFIG_SYSVIPC"),
- * or NULL. A diagnostic of an errno that means "unsupported" (ENOSYS from a
- * syscall the kernel was built without, EAFNOSUPPORT...) then names it, so
- * that a skip says what would enable the feature. */
-extern const char *probe_kconfig;
-
-/* When set, probe_fail* keep the diagnostic (probe_last_message) without
- * printing it: for engines whose verbs' failures are observations. */
-extern bool probe_quiet;
-
-/* The last diagnostic printed through probe_fail*, without "PROG: ", for a
- * cell's detail when a step fails after it was said ("" when none). */
-const char *probe_last_message(void);
 
 /* Reads IPCNS_TIMEOUT and sets the program name; returns PROBE_USAGE with a
  * message if the environment is malformed, else PROBE_REACHED. */
@@ -56,20 +47,9 @@ void probe_set_timeout(unsigned seconds);
  * caller prints its usage). */
 int probe_take_timeout(int argc, char **argv, int *i);
 
-/* Two pipes (O_CLOEXEC), one for each way between two processes: 0, or
- * PROBE_ERROR (said why; errno as pipe2 left it) with neither open. */
-int probe_pipe_pair(int a[2], int b[2]);
-
 /* Arms SIGALRM so that the whole process dies with PROBE_TIMEOUT and a
  * message naming WHAT, should any call outlive probe_timeout(). */
 void probe_arm_deadline(const char *what);
-
-/* Argument checks. Each returns true when S is acceptable. */
-bool probe_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
-bool probe_parse_value(const char *s, unsigned *out);
-bool probe_parse_pid(const char *s, pid_t *out);
-bool probe_valid_token(const char *s);
-bool probe_valid_path(const char *s);
 
 /* As root, become uid and gid 65534 with no groups, and stay dumpable so
  * that a parent may still write our children's id maps. Before making a
@@ -79,10 +59,41 @@ bool probe_valid_path(const char *s);
 #define PROBE_NOBODY 65534
 int probe_drop_root(void);
 
+/* args.c: argument checks. Each returns true when S is acceptable. */
+bool probe_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
+bool probe_parse_value(const char *s, unsigned *out);
+bool probe_parse_pid(const char *s, pid_t *out);
+bool probe_valid_token(const char *s);
+bool probe_valid_path(const char *s);
+
 /* Kernel names for a run's object name NAME (a token). The SysV key is a
  * 32-bit FNV-1a hash, never IPC_PRIVATE; POSIX names get their leading '/'. */
 int probe_sysv_key(const char *token);
 void probe_posix_name(const char *token, char *buf, size_t len);
+
+/* Reading and writing the decimal value that objects carry. */
+int probe_format_value(char *buf, size_t len, unsigned value);
+bool probe_scan_value(const char *buf, size_t len, unsigned *out);
+
+/* fail.c: errnos and diagnostics. */
+
+/* The kernel option behind what the probe is doing now ("CONFIG_SYSVIPC"),
+ * or NULL. A diagnostic of an errno that means "unsupported" (ENOSYS from a
+ * syscall the kernel was built without, EAFNOSUPPORT...) then names it, so
+ * that a skip says what would enable the feature. */
+extern const char *probe_kconfig;
+
+/* When set, probe_fail* keep the diagnostic (probe_last_message) without
+ * printing it: for engines whose verbs' failures are observations. */
+extern bool probe_quiet;
+
+/* The last diagnostic printed through probe_fail*, without "PROG: ", for a
+ * cell's detail when a step fails after it was said ("" when none). */
+#define PROBE_MESSAGE_MAX 512 /* its size, NUL included */
+const char *probe_last_message(void);
+/* Keep MSG as the last diagnostic without printing it: the reason another
+ * process gave (probe_checkpoint_read). */
+void probe_keep_message(const char *msg);
 
 /* "ENOENT", or "errno 123" where libc has no name for it. */
 const char *probe_errno_name(int err);
@@ -97,9 +108,10 @@ int probe_fail_errno(int code, int err, const char *fmt, ...)
 int probe_fail(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Reading and writing the decimal value that objects carry. */
-int probe_format_value(char *buf, size_t len, unsigned value);
-bool probe_scan_value(const char *buf, size_t len, unsigned *out);
+/* checkpoint.c: two pipes (O_CLOEXEC), one for each way between two
+ * processes: 0, or PROBE_ERROR (said why; errno as pipe2 left it) with
+ * neither open. */
+int probe_pipe_pair(int a[2], int b[2]);
 
 /* Bounded waits on one fd (poll); 0 = ready, PROBE_TIMEOUT, PROBE_ERROR. */
 int probe_wait_fd(int fd, short events, unsigned seconds, const char *what);
@@ -110,9 +122,10 @@ int probe_checkpoint_read(int fd, char expect, unsigned seconds, const char *wha
 void probe_checkpoint_give_up(int fd);
 int probe_checkpoint_write(int fd, char c);
 
-/* A family of named mechanisms (SysV, POSIX, endpoints) is a table of these;
- * probe_main parses "[-t SECONDS] MECH VERB NAME [VALUE]" and dispatches.
- * An op returns an exit code, having printed a diagnostic when not 0. */
+/* mech-main.c: a family of named mechanisms (SysV, POSIX, endpoints) is a
+ * table of these; probe_main parses "[-t SECONDS] MECH VERB NAME [VALUE]"
+ * and dispatches. An op returns an exit code, having printed a diagnostic
+ * when not 0. */
 enum probe_name_kind { NAME_TOKEN, NAME_PATH };
 
 struct probe_mech {
