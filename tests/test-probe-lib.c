@@ -1236,6 +1236,24 @@ START_TEST(test_checkpoint_give_up_hands_over_the_reason)
 }
 END_TEST
 
+/* The longest reason kept (one short of PROBE_MESSAGE_MAX) crosses whole. */
+START_TEST(test_checkpoint_give_up_hands_over_the_longest_reason)
+{
+	char longer[PROBE_MESSAGE_MAX + 100];
+
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	probe_keep_message(longer);
+	ck_assert_uint_eq(strlen(probe_last_message()), PROBE_MESSAGE_MAX - 1);
+	probe_checkpoint_give_up(pipe_fds[1]);
+	close_writer();
+	probe_keep_message("");
+	ck_assert_int_eq(probe_checkpoint_read(pipe_fds[0], 'e', 1, "test"), 1);
+	longer[PROBE_MESSAGE_MAX - 1] = '\0';
+	ck_assert_str_eq(probe_last_message(), longer);
+}
+END_TEST
+
 START_TEST(test_checkpoint_timeout)
 {
 	struct timespec start;
@@ -1559,6 +1577,7 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_checkpoint_eof);
 	tcase_add_test(tc, test_checkpoint_byte_then_eof);
 	tcase_add_test(tc, test_checkpoint_give_up_hands_over_the_reason);
+	tcase_add_test(tc, test_checkpoint_give_up_hands_over_the_longest_reason);
 	tcase_add_test(tc, test_checkpoint_timeout);
 	tcase_add_test(tc, test_checkpoint_write_to_closed_pipe);
 	tcase_add_test(tc, test_wait_fd_ready);
