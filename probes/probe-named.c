@@ -407,10 +407,7 @@ static void cleanup(void)
 
 static int usage(const char *what, const char *arg)
 {
-	if (what)
-		fprintf(stderr, "probe-named: %s%.64s\n", what, arg);
-	fputs(usage_text, what ? stderr : stdout);
-	return what ? PROBE_USAGE : PROBE_REACHED;
+	return probe_usage(usage_text, what, arg);
 }
 
 int main(int argc, char **argv)

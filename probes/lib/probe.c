@@ -116,6 +116,14 @@ usage:
 	return PROBE_USAGE;
 }
 
+int probe_usage(const char *usage, const char *what, const char *arg)
+{
+	if (what && *what) /* "": the complaint was said already */
+		fprintf(stderr, "%s: %s%.64s\n", probe_prog, what, arg ? arg : "");
+	fputs(usage, what ? stderr : stdout);
+	return what ? PROBE_USAGE : PROBE_REACHED;
+}
+
 int probe_pipe_pair(int a[2], int b[2])
 {
 	int err;

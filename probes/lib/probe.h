@@ -62,6 +62,10 @@ int probe_take_timeout(int argc, char **argv, int *i);
  * complaint for a usage error). */
 int probe_plain_args(int argc, char **argv, const char *usage);
 
+/* USAGE on stdout when asked for (WHAT NULL: returns 0), else on stderr
+ * after "PROG: WHAT ARG" (returns PROBE_USAGE). */
+int probe_usage(const char *usage, const char *what, const char *arg);
+
 /* Two pipes (O_CLOEXEC), one for each way between two processes: 0, or
  * PROBE_ERROR (said why; errno as pipe2 left it) with neither open. */
 int probe_pipe_pair(int a[2], int b[2]);
