@@ -128,15 +128,18 @@ static void run_verb(long cmd, bool target)
 	char name[PATH_MAX + 64];
 	struct stat st;
 
-	name_of(ci, obj, target, name, sizeof(name));
-	probe_kconfig = m->kconfig;
-	probe_server_pid = 0;
 	sh->value = 0;
-	if (op == OP_STAT) {
+	if (op == OP_STAT) { /* of a path, no check's */
 		sh->rc = stat(sh->path, &st) ? probe_fail_errno(PROBE_ERROR, errno, "stat(%s)", sh->path)
 		       : !S_ISDIR(st.st_mode) ? probe_fail(PROBE_ERROR, "%s: not a directory", sh->path) : 0;
 		sh->dev = st.st_dev, sh->ino = st.st_ino;
-	} else if (op == OP_CREATE) {
+		snprintf(sh->why, sizeof(sh->why), "%s", sh->rc ? probe_last_message() : "");
+		return;
+	}
+	name_of(ci, obj, target, name, sizeof(name));
+	probe_kconfig = m->kconfig;
+	probe_server_pid = 0;
+	if (op == OP_CREATE) {
 		sh->rc = m->create(name, value);
 		made[ci][obj] = !sh->rc;
 		servers[ci][obj] = probe_server_pid;
@@ -480,12 +483,12 @@ int main(int argc, char **argv)
 	this_word = peer ? "peer" : "host";
 	sides[0] = (struct side){ .label = this_word };
 	sides[1] = (struct side){ .label = "target", .target = true };
-	/* the same namespaces: nothing to enter (nor the right to, unprivileged) */
-	entry_word = namespaces(target, peer, ns, sizeof(ns)) ? ns_entry_name(entry) : "-";
+	/* our own namespaces: nothing to enter (nor the right to, unprivileged) */
+	entry_word = namespaces(target, peer, ns, sizeof(ns)) || peer ? ns_entry_name(entry) : "-";
 	ns_word = ns;
 	probe_quiet = true; /* a verb's diagnostic is a cell's detail here */
 	rc = start_side(&sides[0], peer, entry);
-	rc = rc ? rc : start_side(&sides[1], strcmp(ns, "none") ? target : 0, entry);
+	rc = rc ? rc : start_side(&sides[1], strcmp(ns, "none") || peer ? target : 0, entry);
 	/* the sides are in place: were they entered from the pinned processes? */
 	rc = rc ? rc : target_check(&t);
 	rc = rc || !peer ? rc : target_check(&p);

@@ -83,7 +83,8 @@ teardown() {
 }
 
 # ns_target MAP [UNSHARE_OPTION...] [-- SCRIPT]: a process in namespaces made
-# by unshare(1) (a stand-in for a container), its pid in TARGET, also added
+# by unshare(1) (a stand-in for a container; NS_TARGET_TOOL=nsenter: entered
+# by nsenter(1), its options instead), its pid in TARGET, also added
 # to NS_TARGETS for ns_targets_end. SCRIPT (a mount, say) runs inside first.
 # MAP "-": none written; else written as the uid and gid map ("0 100000
 # 65536": root inside is no uid of ours, as with podman --uidmap) before the
@@ -96,9 +97,10 @@ ns_target() {
 	dir=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/target.XXXXXX") || return 1
 	mkfifo "$dir/up" "$dir/go" || return 1
 	# shellcheck disable=SC2016 # expanded by the target's shell
-	unshare "${opts[@]}" -- sh -c "$script"' || exit 1
+	"${NS_TARGET_TOOL:-unshare}" "${opts[@]}" -- sh -c "$script"' || exit 1
 		echo $$ >"$0/up"; read -r _ <"$0/go"; exec sleep 60' "$dir" \
 		</dev/null >/dev/null 2>&1 3>&- &
+	disown # no "Killed" from bash when ns_targets_end ends it
 	TARGET=""
 	read -r -t 10 TARGET <"$dir/up" || { fail "the target did not start: unshare ${opts[*]}"; return 1; }
 	NS_TARGETS+=("$TARGET")
