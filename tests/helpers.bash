@@ -81,3 +81,43 @@ nobody_copy_remove() {
 teardown() {
 	nobody_copy_remove
 }
+
+# ns_target MAP [UNSHARE_OPTION...] [-- SCRIPT]: a process in namespaces made
+# by unshare(1) (a stand-in for a container; NS_TARGET_TOOL=nsenter: entered
+# by nsenter(1), its options instead), its pid in TARGET, also added
+# to NS_TARGETS for ns_targets_end. SCRIPT (a mount, say) runs inside first.
+# MAP "-": none written; else written as the uid and gid map ("0 100000
+# 65536": root inside is no uid of ours, as with podman --uidmap) before the
+# process goes on. Synchronised through FIFOs; it ends after 60 s at most.
+ns_target() {
+	local map=$1 opts=() script=":" dir
+	shift
+	while (($#)) && [[ $1 != -- ]]; do opts+=("$1"); shift; done
+	[[ ${1:-} == -- ]] && script=$2
+	dir=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/target.XXXXXX") || return 1
+	mkfifo "$dir/up" "$dir/go" || return 1
+	# shellcheck disable=SC2016 # expanded by the target's shell
+	"${NS_TARGET_TOOL:-unshare}" "${opts[@]}" -- sh -c "$script"' || exit 1
+		echo $$ >"$0/up"; read -r _ <"$0/go"; exec sleep 60' "$dir" \
+		</dev/null >/dev/null 2>&1 3>&- &
+	disown # no "Killed" from bash when ns_targets_end ends it
+	TARGET=""
+	read -r -t 10 TARGET <"$dir/up" || { fail "the target did not start: unshare ${opts[*]}"; return 1; }
+	NS_TARGETS+=("$TARGET")
+	if [[ $map != - ]]; then
+		if ! echo "$map" >"/proc/$TARGET/uid_map" || ! echo "$map" >"/proc/$TARGET/gid_map"; then
+			fail "cannot write the maps of $TARGET"
+			return 1
+		fi
+	fi
+	echo go >"$dir/go"
+}
+
+# Ends every ns_target (from teardown).
+ns_targets_end() {
+	local pid
+	for pid in "${NS_TARGETS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	NS_TARGETS=()
+}

@@ -472,6 +472,32 @@ endpoint_contract() {
 	run -1 "$P/probe-sysv" msg get "$NAME"
 }
 
+# The container of issue 10 (podman --uidmap): root inside is uid 100000
+# here. With the host's IPC namespace, entering its user namespace first
+# left no capability over ours (EPERM); in an IPC namespace of its own, the
+# joiner stayed an unmapped uid (mq_open: EOVERFLOW).
+@test "ipcns --join: a container's user namespace is entered last, and as its root" {
+	require_root "writing another user namespace's id map"
+	local ipc entry
+	for ipc in host own; do
+		if [[ $ipc == host ]]; then ns_target "0 100000 65536" --user; else ns_target "0 100000 65536" --user --ipc; fi
+		track_pid "$TARGET"
+		for entry in setns pidfd; do
+			run -0 "$P/ipcns" --join "$TARGET" --entry "$entry" -- sh -c \
+				'id -u && "$0"/probe-posix mq create "$1" 7 && "$0"/probe-posix mq get "$1" && readlink /proc/self/ns/ipc' \
+				"$P" "$NAME-$ipc-$entry"
+			assert_output "0"$'\n'"7"$'\n'"$(readlink "/proc/$TARGET/ns/ipc")"
+			if [[ $ipc == host ]]; then # the host's queue: seen here, removed here
+				run -0 "$P/probe-posix" mq get "$NAME-$ipc-$entry"
+				assert_output 7
+				run -0 "$P/probe-posix" mq remove "$NAME-$ipc-$entry"
+			else # the container's own: not ours
+				run -1 "$P/probe-posix" mq get "$NAME-$ipc-$entry"
+			fi
+		done
+	done
+}
+
 @test "ipcns --join: a dead pid is an error" {
 	local dead
 	dead=$(sh -c 'echo $$') # that shell has exited and been reaped

@@ -14,6 +14,7 @@
 #include "peer.h"
 #include "probe.h"
 #include "sysctl.h"
+#include "target.h"
 
 #include <check.h>
 #include <errno.h>
@@ -1503,6 +1504,114 @@ static TCase *tcase(Suite *s, const char *name, void (*setup)(void), void (*tear
 
 #define LOOP(tc, fn, table) tcase_add_loop_test(tc, fn, 0, (int)N_ELEMENTS(table))
 
+/* A target pinned, alive: checks pass; its start time changed under the
+ * same pid (what a reused pid looks like) or the process gone: errors. */
+START_TEST(test_target_pin_check_exit)
+{
+	struct target t;
+	int go[2], rc;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(go), 0);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		_exit(read(go[0], &c, 1) < 0);
+	}
+	close(go[0]);
+	rc = target_pin(&t, pid);
+	if (rc == PROBE_UNSUPPORTED) { /* valgrind knows no pidfd_open */
+		close(go[1]);
+		ns_wait(pid, 5, "child");
+		return;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_ge(t.pidfd, 0);
+	ck_assert_int_eq(target_check(&t), 0);
+	t.start++; /* as if another process now had that pid */
+	ck_assert_int_eq(target_check(&t), PROBE_ERROR);
+	ck_assert_ptr_nonnull(strstr(probe_last_message(), "now names another process"));
+	t.start--;
+	close(go[1]); /* the child ends; a zombie, then reaped */
+	ck_assert_int_eq(ns_wait(pid, 5, "child"), 0);
+	ck_assert_int_eq(target_check(&t), PROBE_ERROR);
+	ck_assert_ptr_nonnull(strstr(probe_last_message(), "exited during the measurement"));
+	target_unpin(&t);
+	ck_assert_int_eq(target_pin(&t, pid), PROBE_USAGE); /* gone: bad input */
+	target_unpin(&t);
+	ck_assert_int_eq(target_pin(&t, getpid()), 0); /* ourselves: pinnable */
+	target_unpin(&t);
+}
+END_TEST
+
+/* A zombie has exited: bad input, said so. */
+START_TEST(test_target_pin_zombie)
+{
+	struct target t;
+	siginfo_t info;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	/* waitid(WNOWAIT) waits for the exit without reaping: a zombie now */
+	ck_assert_int_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+	ck_assert_int_eq(target_pin(&t, pid), PROBE_USAGE);
+	ck_assert_ptr_nonnull(strstr(probe_last_message(), "has exited"));
+	target_unpin(&t);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/* The target's file, reached through a mount of the same filesystem on the
+ * other side: the same path where it is mounted alike, another where the
+ * other side sees it elsewhere (podman's /dev/shm), none where it has none. */
+START_TEST(test_target_path_in)
+{
+	static const struct mount theirs[] = {
+		{ 0, 50, "/", "/", "overlay" },
+		{ 0, 60, "/", "/dev/shm", "tmpfs" },
+		{ 8, 1, "/srv/data", "/data", "ext4" },
+		{ 0, 70, "/", "/run", "tmpfs" },
+	}, ours[] = {
+		{ 8, 1, "/", "/", "ext4" },
+		{ 0, 50, "/", "/var/lib/c/merged", "overlay" },
+		{ 0, 60, "/", "/var/lib/c/userdata/shm", "tmpfs" },
+		{ 8, 1, "/srv/data", "/data", "ext4" },
+	};
+	char out[PATH_MAX];
+
+	ck_assert(target_path_in(theirs, 4, ours, 4, "/dev/shm", out, sizeof(out)));
+	ck_assert_str_eq(out, "/var/lib/c/userdata/shm");
+	ck_assert(target_path_in(theirs, 4, ours, 4, "/tmp", out, sizeof(out)));
+	ck_assert_str_eq(out, "/var/lib/c/merged/tmp");
+	ck_assert(target_path_in(theirs, 4, ours, 4, "/data", out, sizeof(out)));
+	ck_assert_str_eq(out, "/data"); /* the same path wins over /srv/data */
+	ck_assert(target_path_in(theirs, 4, ours, 4, "/data/x", out, sizeof(out)));
+	ck_assert_str_eq(out, "/data/x");
+	ck_assert(!target_path_in(theirs, 4, ours, 4, "/run", out, sizeof(out)));
+	ck_assert(target_pseudo_fs("proc") && !target_pseudo_fs("tmpfs"));
+}
+END_TEST
+
+/* Our own mountinfo parses, escapes undone: / is there. */
+START_TEST(test_target_mounts_self)
+{
+	struct mount *m;
+	size_t n;
+	bool root = false;
+
+	ck_assert_int_eq(target_mounts(0, &m, &n), 0);
+	ck_assert_uint_gt(n, 0);
+	for (size_t i = 0; i < n; i++)
+		root = root || !strcmp(m[i].point, "/");
+	free(m);
+	ck_assert(root);
+	ck_assert_int_eq(target_mounts(999999999, &m, &n), -1);
+}
+END_TEST
+
 static Suite *probe_lib_suite(void)
 {
 	Suite *s = suite_create("probe-lib");
@@ -1569,6 +1678,10 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_harness_run_answers_the_rest);
 	tcase_add_test(tc, test_harness_userns_run_answers_its_cell);
 	tcase_add_test(tc, test_drop_root);
+	tcase_add_test(tc, test_target_pin_check_exit);
+	tcase_add_test(tc, test_target_pin_zombie);
+	tcase_add_test(tc, test_target_path_in);
+	tcase_add_test(tc, test_target_mounts_self);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);
 	tcase_add_test(tc, test_checkpoint_right_byte);

@@ -23,11 +23,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CELLS_MAX 64
+#define CELLS_MAX 128
 #define CELL_DETAIL_MAX 400
 
 struct cell {
-	char mech[32], scen[48], entry[16], ns[24];
+	char mech[128], scen[48], entry[16], ns[24];
 	char observed[48]; /* a value read, too: kernel.sem's four numbers */
 	char detail[CELL_DETAIL_MAX];
 	bool done;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #ifdef HAVE_LINUX_SCHED_H_CLONE_ARGS
@@ -41,9 +42,9 @@ static const char *const entry_names[] = {
 	[NS_ENTRY_SETNS] = "setns",     [NS_ENTRY_PIDFD] = "pidfd",
 };
 
-/* The namespaces a join may enter, the user namespace first: it grants the
- * capabilities the other setns calls need; and the kernel option without
- * which a type does not exist (no /proc/self/ns/TYPE, EINVAL on creation). */
+/* The namespaces a join may enter (the user namespace first: setns_fds
+ * relies on it), and the kernel option without which a type does not exist
+ * (no /proc/self/ns/TYPE, EINVAL on creation). */
 static const struct {
 	const char *type;
 	int flag;
@@ -292,6 +293,46 @@ static int creation_failed(const char *call, int err, int flags)
 		   : probe_fail_errno(PROBE_ERROR, err, "%s", call);
 }
 
+/* After entering a user namespace, become its root where 0 is mapped there,
+ * as nsenter does: our own ids may be unmapped in it (a container's
+ * --uidmap), and what we made there would belong to the overflow uid
+ * (mq_open's EOVERFLOW). EPERM from setgroups: the namespace denies it
+ * ("setgroups deny"), and our groups stay; EINVAL: 0 is not mapped. */
+static int become_root(void)
+{
+	if (setgroups(0, NULL) && errno != EPERM)
+		return probe_fail_errno(PROBE_ERROR, errno, "setgroups (in the user namespace)");
+	if (setresgid(0, 0, 0) && errno != EINVAL)
+		return probe_fail_errno(PROBE_ERROR, errno, "setresgid(0) (in the user namespace)");
+	if (setresuid(0, 0, 0) && errno != EINVAL)
+		return probe_fail_errno(PROBE_ERROR, errno, "setresuid(0) (in the user namespace)");
+	return PROBE_REACHED;
+}
+
+/* setns on each fd, in nsenter's order: every other namespace first, while
+ * we still hold our own capabilities (a container with a user namespace of
+ * its own but the host's IPC namespace: that one is owned by ours, and after
+ * entering theirs we would have no capability over it), then the user
+ * namespace, then again whatever our capabilities did not allow (an
+ * ordinary user entering their own container: its user namespace grants
+ * what the others need). */
+static int setns_fds(pid_t pid, const int *fds)
+{
+	bool done[NJOIN] = { false };
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = pass ? 0 : 1; i < NJOIN; i++) {
+			if (fds[i] < 0 || done[i])
+				continue;
+			if (!setns(fds[i], join_order[i].flag))
+				done[i] = true;
+			else if (pass || errno != EPERM)
+				return probe_fail_errno(PROBE_ERROR, errno, "setns(/proc/%d/ns/%s)",
+							(int)pid, join_order[i].type);
+		}
+	return PROBE_REACHED;
+}
+
 static int join(const struct ctx *c)
 {
 	pid_t pid = c->spec->target;
@@ -313,6 +354,9 @@ static int join(const struct ctx *c)
 			flags |= join_order[i].flag;
 	}
 	if (c->spec->entry == NS_ENTRY_PIDFD) {
+		/* One call for all: the kernel checks each namespace against both
+		 * our credentials and those the new user namespace gives, so no
+		 * order is needed (Linux 5.8). */
 		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 		if (pidfd < 0)
@@ -324,24 +368,21 @@ static int join(const struct ctx *c)
 					"setns(pidfd): needs Linux 5.8 or later")
 					     : probe_fail_errno(PROBE_ERROR, errno, "setns(pidfd)");
 		close(pidfd);
-		return rc;
+	} else {
+		for (size_t i = 0; i < NJOIN && !rc; i++) {
+			if (!(flags & join_order[i].flag))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, join_order[i].type);
+			fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+			if (fds[i] < 0)
+				rc = probe_fail_errno(PROBE_ERROR, errno, "open %s", path);
+		}
+		rc = rc ? rc : setns_fds(pid, fds);
+		for (size_t i = 0; i < NJOIN; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
 	}
-	for (size_t i = 0; i < NJOIN && !rc; i++) {
-		if (!(flags & join_order[i].flag))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, join_order[i].type);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0)
-			rc = probe_fail_errno(PROBE_ERROR, errno, "open %s", path);
-	}
-	for (size_t i = 0; i < NJOIN && !rc; i++)
-		if (fds[i] >= 0 && setns(fds[i], join_order[i].flag))
-			rc = probe_fail_errno(PROBE_ERROR, errno, "setns(/proc/%d/ns/%s)",
-					      (int)pid, join_order[i].type);
-	for (size_t i = 0; i < NJOIN; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	return rc;
+	return rc || !(flags & CLONE_NEWUSER) ? rc : become_root();
 }
 
 /* Entering a mount namespace moves the working directory to its root; keep

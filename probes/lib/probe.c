@@ -56,6 +56,14 @@ int probe_take_timeout(int argc, char **argv, int *i)
 	return 0;
 }
 
+int probe_usage(const char *usage, const char *what, const char *arg)
+{
+	if (what && *what) /* "": the complaint was said already */
+		fprintf(stderr, "%s: %s%.64s\n", probe_prog, what, arg ? arg : "");
+	fputs(usage, what ? stderr : stdout);
+	return what ? PROBE_USAGE : PROBE_REACHED;
+}
+
 static void on_deadline(int sig)
 {
 	(void)sig;

@@ -47,6 +47,10 @@ void probe_set_timeout(unsigned seconds);
  * caller prints its usage). */
 int probe_take_timeout(int argc, char **argv, int *i);
 
+/* USAGE on stdout when asked for (WHAT NULL: returns 0), else on stderr
+ * after "PROG: WHAT ARG" (returns PROBE_USAGE). */
+int probe_usage(const char *usage, const char *what, const char *arg);
+
 /* Arms SIGALRM so that the whole process dies with PROBE_TIMEOUT and a
  * message naming WHAT, should any call outlive probe_timeout(). */
 void probe_arm_deadline(const char *what);
