@@ -183,29 +183,36 @@ proc_start() {
 ns_inode() { stat -L -c %i "/proc/$1/ns/$2" 2>/dev/null || echo -; }
 meta_line() { local IFS=$'\t'; target_meta+="target"$'\t'"$*"$'\n'; }
 
-# resolve ROLE OPTION WHO: WHO (a pid, or a container's name or id) as
-# R_PID and R_START, its facts added to target_meta.
+# resolve ROLE OPTION WHO: WHO (a pid for --against, a container's name or
+# id for --container, either for --peer) as R_PID and R_START, its facts
+# added to target_meta. What names no process is usage (2).
+usage_die() { say "$1"; usage >&2; exit 2; }
 resolve() {
 	local role=$1 opt=$2 who=$3 facts key value t same=0
-	case $who in
-		*[!0-9]* | 0*)
+	case $opt:$who in
+		--against:* | --peer:[1-9]*)
+			[[ $who =~ ^[1-9][0-9]{0,9}$ ]] || usage_die "$opt wants a pid, got '${who:0:64}'"
+			R_PID=$who ;;
+		*)
+			[[ $who =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ ]] || usage_die "$opt wants a container's name or id, got '${who:0:64}'"
 			# tools/container.sh asks podman, then docker: exit 2 for a name
 			# neither knows, 3 when neither can be asked.
-			facts=$("$src/tools/container.sh" resolve "$who") || exit $?
+			facts=$("$src/tools/container.sh" resolve "$who") || {
+				t=$?
+				[ "$t" = 2 ] && usage >&2
+				exit "$t"
+			}
 			R_PID=$(sed -n 's/^pid\t//p' <<<"$facts")
 			while IFS=$'\t' read -r key value; do
 				meta_line "$role" "$key" "$value"
-			done <<<"$facts" ;;
-		*)
-			[ "$opt" = --container ] && { say "--container wants a name or id, got '$who'"; usage >&2; exit 2; }
-			R_PID=$who ;;
+			done <<<"$facts"
+			[[ $R_PID =~ ^[1-9][0-9]*$ ]] || die 3 "$opt $who: the runtime gave no pid ('$R_PID'): is the container running?" ;;
 	esac
-	case $R_PID in '' | *[!0-9]*) die 3 "$opt $who: the runtime gave no pid ('$R_PID')" ;; esac
-	R_START=$(proc_start "$R_PID") || die 2 "$opt $who: no process $R_PID (it does not exist or has exited)"
+	R_START=$(proc_start "$R_PID") || usage_die "$opt $who: no process $R_PID (it does not exist or has exited)"
 	for t in ipc mnt net user; do
 		[ "$(ns_inode "$R_PID" "$t")" = "$(ns_inode $$ "$t")" ] && same=$((same + 1))
 	done
-	[ "$same" = 4 ] && die 2 "$opt $who: process $R_PID shares its ipc, mnt, net and user namespaces with this side: it is no container, there is nothing to audit"
+	[ "$same" = 4 ] && usage_die "$opt $who: process $R_PID shares its ipc, mnt, net and user namespaces with this side: it is no container, and there is nothing to audit"
 	meta_line "$role" pid "$R_PID"
 	meta_line "$role" start "$R_START"
 	meta_line "$role" comm "$(cat "/proc/$R_PID/comm" 2>/dev/null)"
@@ -219,13 +226,13 @@ if [ -n "$audit" ]; then
 	if [ -n "$peer" ]; then
 		resolve peer --peer "$peer"
 		peer_pid=$R_PID peer_start=$R_START
-		[ "$peer_pid" = "$target_pid" ] && die 2 "--peer $peer: the peer is the target itself"
+		[ "$peer_pid" = "$target_pid" ] && usage_die "--peer $peer: the peer is the target itself"
 	fi
 	case $expect in
 		'') ;;
 		isolated) ;;
-		*) { [ -f "$expect" ] && [ -r "$expect" ]; } || { say "--expect: neither \"isolated\" nor a readable file: '$expect'"; usage >&2; exit 2; }
-			grep -qv '^[[:space:]]*\(#\|$\)' "$expect" || die 2 "--expect: $expect holds no policy row" ;;
+		*) { [ -f "$expect" ] && [ -r "$expect" ]; } || usage_die "--expect: neither \"isolated\" nor a readable file: '${expect:0:200}'"
+			grep -qv '^[[:space:]]*\(#\|$\)' "$expect" || usage_die "--expect: $expect holds no policy row" ;;
 	esac
 fi
 
