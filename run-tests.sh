@@ -32,6 +32,7 @@ usage: ./run-tests.sh [--output DIR] [--build DIR] [--filter REGEX] [--config FI
        ./run-tests.sh --self-test [--build DIR] [--no-install]
        ./run-tests.sh --kernel BZIMAGE [--config FILE|none] [--modules DIR] [--output DIR] [--filter REGEX] [--timeout S]
        ./run-tests.sh --compare RESULTS.json... [--output FILE]
+       ./run-tests.sh --against PID | --container NAME|ID [--peer PID|NAME] [--expect isolated|FILE] [--output DIR]
 Measures which IPC mechanisms a new IPC namespace isolates on this kernel and
 records it. Installs missing packages when run as root (--no-install: only
 say what is missing).
@@ -52,6 +53,22 @@ say what is missing).
   --kernel       boot that kernel in QEMU and run the suite there (tools/vm-run.sh)
   --compare      merge results.json files of several runs into one table
                  (tools/record.py compare)
+  --against PID  audit a running process (a container's): measure, in both
+                 directions, which IPC channels it and this side reach of each
+                 other's (suites/audit, probe-reach); the record goes to
+                 --output (default results/audit-PID/), with a target block
+  --container NAME|ID
+                 the same for a podman or docker container, resolved by
+                 whichever runtime knows it; its claims (inspect) are recorded
+                 beside the measurement
+  --peer PID|NAME
+                 this side is that process or container instead of the host
+                 (container against container: --ipc=container:X, pods)
+  --expect isolated|FILE
+                 judge the audit against a policy: "isolated" (nothing may be
+                 shared; fixtures/policy-isolated/) or a fixtures file in the
+                 format of fixtures/probe-reach.tsv; without it the audit only
+                 records (every valid observation passes)
 Environment (for testing the suite itself): IPCNS_FIXTURES, a directory of
 other expectations; IPCNS_PROBES, a directory of other probes; IPCNS_TIMEOUT,
 the bound on every probe call (default 10 s).
@@ -61,6 +78,11 @@ exit (one vocabulary with the probes and the judge; README): 0 every cell as
       4 skip: nothing could be measured (every cell skipped, or no IPC
       namespace could be made), 7 the run leaked IPC objects onto the host,
       8 --kernel: the kernel did not boot, panicked, hung or sent no record
+      An audit (--against, --container): 0 recorded (and, with --expect, as
+      the policy wants), 1 the policy is violated, 2 usage (no such process
+      or container, or one that shares every namespace with this side),
+      3 the target vanished or was replaced, or a measurement broke, or the
+      runtime is not installed, 4 nothing could be measured, 7 leak
 EOF
 }
 
@@ -77,9 +99,10 @@ done
 die() { say "$2"; exit "$1"; }
 
 output="" build="" filter="" config="" self_test="" build_only="" install=1 raw=""
+against="" container="" peer="" expect=""
 while [ $# -gt 0 ]; do
 	case $1 in
-		--output | --build | --filter | --config)
+		--output | --build | --filter | --config | --against | --container | --peer | --expect)
 			if [ $# -lt 2 ] || [ -z "$2" ]; then
 				say "$1 needs a value"
 				usage >&2
@@ -90,6 +113,10 @@ while [ $# -gt 0 ]; do
 				--build) build=$2 ;;
 				--filter) filter=$2 ;;
 				--config) config=$2 ;;
+				--against) against=$2 ;;
+				--container) container=$2 ;;
+				--peer) peer=$2 ;;
+				--expect) expect=$2 ;;
 			esac
 			shift 2 ;;
 		--self-test) self_test=1; shift ;;
@@ -102,6 +129,25 @@ while [ $# -gt 0 ]; do
 done
 if { [ -n "$self_test" ] || [ -n "$build_only" ]; } && { [ -n "$output" ] || [ -n "$filter" ] || [ -n "$config" ]; }; then
 	say "--self-test and --build-only take only --build and --no-install"
+	usage >&2
+	exit 2
+fi
+
+audit=""
+if [ -n "$against" ] || [ -n "$container" ]; then
+	audit=1
+	if [ -n "$against" ] && [ -n "$container" ]; then
+		say "--against and --container name one target: give one of them"
+		usage >&2
+		exit 2
+	fi
+	if [ -n "$self_test" ] || [ -n "$build_only" ] || [ -n "$raw" ] || [ -n "$filter" ]; then
+		say "an audit (--against, --container) takes only --peer, --expect, --output, --build, --config and --no-install"
+		usage >&2
+		exit 2
+	fi
+elif [ -n "$peer" ] || [ -n "$expect" ]; then
+	say "--peer and --expect go with --against or --container"
 	usage >&2
 	exit 2
 fi
@@ -121,6 +167,82 @@ elif [ ! -f "$config" ] || [ ! -r "$config" ]; then
 	exit 2
 fi
 
+# An audit's target and peer: processes of the host's pid namespace, each
+# pinned by its start time, which probe-reach checks again once it holds a
+# pidfd. Their facts go to the record as "target ROLE KEY VALUE..." lines.
+target_meta="" target_pid="" target_start="" peer_pid="" peer_start=""
+# proc_start PID: field 22 of /proc/PID/stat, counted after the comm in
+# parentheses (which may hold spaces and parentheses of its own).
+proc_start() {
+	local stat
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	# shellcheck disable=SC2086 # split into fields on purpose
+	set -- ${stat##*) }
+	[ -n "${20:-}" ] && echo "${20}"
+}
+ns_inode() { stat -L -c %i "/proc/$1/ns/$2" 2>/dev/null || echo -; }
+meta_line() { local IFS=$'\t'; target_meta+="target"$'\t'"$*"$'\n'; }
+
+# resolve ROLE OPTION WHO: WHO (a pid for --against, a container's name or
+# id for --container, either for --peer) as R_PID and R_START, its facts
+# added to target_meta. What names no process is usage (2).
+usage_die() { say "$1"; usage >&2; exit 2; }
+resolve() {
+	local role=$1 opt=$2 who=$3 facts key src dst runtime name id ipcmode netmode t same=0
+	case $opt:$who in
+		--against:* | --peer:[1-9]*)
+			[[ $who =~ ^[1-9][0-9]{0,9}$ ]] || usage_die "$opt wants a pid, got '${who:0:64}'"
+			R_PID=$who ;;
+		*)
+			[[ $who =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ ]] || usage_die "$opt wants a container's name or id, got '${who:0:64}'"
+			# tools/container.sh asks podman, then docker: exit 2 for a name
+			# neither knows, 3 when neither can be asked.
+			facts=$("$src/tools/container.sh" resolve "$who") || {
+				t=$?
+				[ "$t" = 2 ] && usage >&2
+				exit "$t"
+			}
+			# "RUNTIME NAME ID PID IPCMODE NETWORKMODE", then "bind SOURCE
+			# DESTINATION" lines: the runtime's own claims.
+			IFS=$'\t' read -r runtime name id R_PID ipcmode netmode <<<"$facts"
+			meta_line "$role" runtime "$runtime"
+			meta_line "$role" name "$name"
+			meta_line "$role" id "$id"
+			meta_line "$role" IpcMode "$ipcmode"
+			meta_line "$role" NetworkMode "$netmode"
+			while IFS=$'\t' read -r key src dst; do
+				[ "$key" = bind ] && meta_line "$role" "bind $dst" "$src"
+			done <<<"$facts"
+			[[ $R_PID =~ ^[1-9][0-9]*$ ]] || die 3 "$opt $who: the runtime gave no pid ('$R_PID'): is the container running?" ;;
+	esac
+	R_START=$(proc_start "$R_PID") || usage_die "$opt $who: no process $R_PID (it does not exist or has exited)"
+	for t in ipc mnt net user; do
+		[ "$(ns_inode "$R_PID" "$t")" = "$(ns_inode $$ "$t")" ] && same=$((same + 1))
+	done
+	[ "$same" = 4 ] && usage_die "$opt $who: process $R_PID shares its ipc, mnt, net and user namespaces with this side: it is no container, and there is nothing to audit"
+	meta_line "$role" pid "$R_PID"
+	meta_line "$role" start "$R_START"
+	meta_line "$role" comm "$(cat "/proc/$R_PID/comm" 2>/dev/null)"
+	for t in ipc mnt net user pid uts cgroup; do
+		meta_line "$role" ns "$t" "$(ns_inode $$ "$t")" "$(ns_inode "$R_PID" "$t")"
+	done
+}
+if [ -n "$audit" ]; then
+	resolve target "$([ -n "$container" ] && echo --container || echo --against)" "${container:-$against}"
+	target_pid=$R_PID target_start=$R_START
+	if [ -n "$peer" ]; then
+		resolve peer --peer "$peer"
+		peer_pid=$R_PID peer_start=$R_START
+		[ "$peer_pid" = "$target_pid" ] && usage_die "--peer $peer: the peer is the target itself"
+	fi
+	case $expect in
+		'') ;;
+		isolated) ;;
+		*) { [ -f "$expect" ] && [ -r "$expect" ]; } || usage_die "--expect: neither \"isolated\" nor a readable file: '${expect:0:200}'"
+			grep -qv '^[[:space:]]*\(#\|$\)' "$expect" || usage_die "--expect: $expect holds no policy row" ;;
+	esac
+fi
+
 # Dependencies, then the probes: built once per build directory, under a lock
 # so that concurrent runs share one build.
 if [ -n "$installed_probes" ]; then
@@ -138,7 +260,13 @@ if [ -z "$self_test" ] && [ -z "$build_only" ]; then
 	if [ -z "$output" ]; then
 		[ -z "$installed_probes" ] || die 2 "installed, the record needs a place: pass --output DIR"
 		writable "$src" || die 2 "the source tree is read-only: pass --output DIR"
-		output=$src/results top_record=1
+		if [ -n "$audit" ]; then
+			# An audit's record is its own, never the kernel's RESULTS.md.
+			label=${container:-$against}
+			output=$src/results/audit-${label//[!A-Za-z0-9_.-]/_}
+		else
+			output=$src/results top_record=1
+		fi
 	fi
 	mkdir -p "$output" 2>/dev/null
 	writable "$output" || die 3 "cannot write to $output"
@@ -288,7 +416,9 @@ sweep_stale >>"$work/notes"
 # measured nothing of IPC namespaces, whatever host-side controls passed.
 no_ns="" user_opt=()
 [ "$(id -u)" = 0 ] || user_opt=(--user)
-if ! why=$(bounded "$probes/ipcns" "${user_opt[@]}" -- true 2>&1); then
+if [ -n "$audit" ]; then
+	: # an audit makes no namespace: it enters the target's
+elif ! why=$(bounded "$probes/ipcns" "${user_opt[@]}" -- true 2>&1); then
 	no_ns=${why#ipcns: }
 	echo "no IPC namespace can be made here: $no_ns" >>"$work/notes"
 fi
@@ -307,11 +437,22 @@ on_signal() {
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
+# An audit runs the audit suite only, judged by the policy it was given.
+suites=$src/suites fixtures=${IPCNS_FIXTURES:-$src/fixtures}
+if [ -n "$audit" ]; then
+	suites=$src/suites/audit
+	case $expect in
+		isolated) fixtures=$src/fixtures/policy-isolated ;;
+		?*) mkdir "$work/policy" && cp "$expect" "$work/policy/probe-reach.tsv" && fixtures=$work/policy ;;
+	esac
+fi
 set -m
-IPCNS_PROBES=$probes IPCNS_FIXTURES=${IPCNS_FIXTURES:-$src/fixtures} IPCNS_RECORD=$work/cells.jsonl \
+IPCNS_PROBES=$probes IPCNS_FIXTURES=$fixtures IPCNS_RECORD=$work/cells.jsonl \
 	IPCNS_NAMES=$work/names IPCNS_RUN_ID=$run_id TMPDIR=$work/tmp \
+	IPCNS_TARGET=$target_pid IPCNS_TARGET_START=$target_start \
+	IPCNS_PEER=$peer_pid IPCNS_PEER_START=$peer_start \
 	"$probes/ipcns" --entry fork --reap -t 900 -- \
-	bats --tap ${filter:+--filter "$filter"} "$src/suites" &
+	bats --tap ${filter:+--filter "$filter"} "$suites" &
 suite_pid=$!
 set +m
 suite_rc=0
@@ -342,6 +483,15 @@ while read -r obj; do
 	esac
 done < <(comm -13 "$work/before" "$work/after") >>"$work/notes"
 [ -n "$interrupted" ] && echo "the run was interrupted by SIG$interrupted; the record is partial" >>"$work/notes"
+# A target that exited, or whose pid now names another process, makes the
+# audit's cells worthless, whatever they say.
+vanished=""
+for p in "$target_pid:$target_start" "$peer_pid:$peer_start"; do
+	[ "$p" = : ] && continue
+	[ "$(proc_start "${p%:*}")" = "${p#*:}" ] && continue
+	vanished=1
+	echo "process ${p%:*} (the audit's target or peer) exited or was replaced during the audit: the record is void" >>"$work/notes"
+done
 [ "$suite_rc" != 0 ] && [ -z "$interrupted" ] && ! grep -qE '"verdict":"(fail|broken)"' "$work/cells.jsonl" &&
 	echo "the suite exited $suite_rc without a failed cell: see the Bats output" >>"$work/notes"
 [ "$leaks" = 0 ] && echo "leak check: no IPC object, /dev/shm or /dev/mqueue entry, mount or IPC sysctl change of this run is left on the host" >>"$work/notes"
@@ -358,7 +508,9 @@ distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release
 		*) printf 'cc\tgcc %s\n' "$(cc -dumpfullversion 2>/dev/null)" ;;
 	esac
 	printf 'date\t%s\nduration\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')"
-	printf 'run_id\t%s\ncommand\t%s\n' "$run_id" "./run-tests.sh"
+	printf 'run_id\t%s\ncommand\t%s\n' "$run_id" "./run-tests.sh${audit:+ ${container:+--container $container}${against:+--against $against}${peer:+ --peer $peer}${expect:+ --expect $expect}}"
+	printf '%s' "$target_meta"
+	[ -z "$audit" ] || printf 'target\tpolicy\t%s\n' "${expect:-none}"
 	# The options the suite's cells depend on, and the sysctls that decide
 	# who may make namespaces (a CI runner's AppArmor policy, say).
 	if [ -n "$config" ]; then
@@ -390,6 +542,8 @@ count() { grep -c "\"verdict\":\"$1\"" "$work/cells.jsonl"; }
 pass=$(count pass) fail=$(count fail) skip=$(count skip) broken=$(count broken)
 say "$((pass + fail + skip + broken)) cells: $pass pass, $fail fail, $skip skipped, $broken broken; record in $output"
 grep -v '^leak check' "$work/notes" | sed 's/^/run-tests: /' >&2
+# An audit's answer, as RESULTS.md puts it first: what is shared, and with whom.
+[ -n "$audit" ] && [ -z "$raw" ] && sed -n 's/^- \*\*\([^*]*\):\*\* /audit: \1: /p' "$output/RESULTS.md" >&2
 
 # The one exit-code vocabulary (README): the host first, then the kernel's
 # deviations, then what broke, then whether anything was measured at all.
@@ -397,6 +551,7 @@ if [ "$leaks" -gt 0 ]; then
 	say "LEAK: this run left $leaks IPC object(s) on the host (listed above)"
 	exit 7
 fi
+[ -n "$vanished" ] && exit 3
 [ "$fail" -gt 0 ] && exit 1
 [ "$broken" -gt 0 ] && exit 3
 [ -n "$interrupted" ] && exit 3

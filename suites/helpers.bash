@@ -4,12 +4,14 @@
 # outcome follows from theirs. Everything else lives in scenario.sh.
 
 bats_require_minimum_version 1.5.0
+# The judge beside this file, for the tests of suites/audit/ as well.
+SUITES_DIR=${BASH_SOURCE[0]%/*}
 
 # measure --observe PROBE [ARG...]: fail on any deviation or broken
 # measurement (the output lists every cell), skip when no cell could be
 # measured (exit 4), else pass.
 measure() {
-	run "$BATS_TEST_DIRNAME/scenario.sh" "$@"
+	run "$SUITES_DIR/scenario.sh" "$@"
 	case $status in
 		0) ;;
 		4) skip "$(grep -m 1 '^skip' <<<"$output")" ;;

@@ -204,12 +204,15 @@ class Meta:
         self.config_source = None
         self.config = {}
         self.sysctls = {}
+        self.target = {}  # an audit's: "target" and "peer", and the policy
         for line in text_lines(read_text(path, "the meta file")):
             key, tab, value = line.partition("\t")
             if not tab:
                 continue
             if key == "note":
                 self.notes.append(value)
+            elif key == "target":
+                self.add_target(value.split("\t"))
             elif key == "config_source":
                 self.config_source = value or None
             elif key in ("config", "sysctl"):
@@ -222,6 +225,23 @@ class Meta:
                     self.config[name] = v
             else:
                 self.values[key] = value
+
+    def add_target(self, f):
+        """An audit's "target ROLE KEY VALUE..." line (ROLE target or peer;
+        KEY pid, start, comm, runtime, id, name, ns TYPE THIS THEIRS; any
+        other key is the runtime's own claim) or "target policy VALUE"."""
+        if len(f) == 2 and f[0] == "policy":
+            self.target["policy"] = f[1]
+            return
+        if len(f) < 3 or f[0] not in ("target", "peer") or not f[1]:
+            return
+        who = self.target.setdefault(f[0], {"claims": {}, "namespaces": {}})
+        if f[1] == "ns" and len(f) == 5:
+            who["namespaces"][f[2]] = {"this": f[3], "target": f[4]}
+        elif f[1] in ("pid", "start", "comm", "runtime", "id", "name"):
+            who[f[1]] = f[2]
+        else:
+            who["claims"][f[1]] = "\t".join(f[2:])
 
     def __getitem__(self, key):
         return self.values.get(key) or "unknown"
@@ -410,7 +430,197 @@ def table(head, rows):
     return lines
 
 
-class Report:
+# ---- an audit (run-tests.sh --against, --container) ------------------------
+
+AUDIT_HOW_TO_READ = """
+## How to read this
+
+An audit enters the target's user (last, as uid 0 there), IPC, mount and
+network namespaces, never its pid namespace, from a child of the probe: no
+file of the container is used. For each mechanism and direction, the maker
+makes an object under a unique name holding a random value and reads it back
+(its control); the other side, which must be able to make an object of its
+own (its control), looks the name up.
+
+- **shared**: the other side read the maker's value: the two can talk.
+- **shared-denied**: the other side found the object but was refused
+  (EACCES, EPERM): shared, denied by permissions, not isolated.
+- **isolated**: the other side did not find it, and both controls passed.
+- **cannot measure**: a control failed (the target has no /dev/shm, say); the
+  reason is under Skips.
+- **by another path**: the target's mount is seen on this side at another
+  path (podman's /dev/shm is a host tmpfs in the runtime's storage): this side
+  reaches the target's objects there, the target does not reach this side's.
+
+Without --expect the audit only records (every valid observation passes);
+with --expect isolated (fixtures/policy-isolated/) or a policy file, a cell
+that contradicts the policy fails and is listed under Deviations.
+"""
+
+# What the two sides of an audit observed: the opener found the maker's
+# object and read its value (shared), found it but was refused (shared-denied),
+# or did not find it while both controls passed (isolated); "skip" is a
+# control that failed: cannot measure.
+IPC_MECHS = "sysv-msg sysv-sem sysv-shm posix-mq".split()
+SHM_MECHS = "posix-shm posix-sem fifo:/dev/shm unix-path:/dev/shm".split()
+
+
+def direction(scenario):
+    """A cell's direction, "in" (this side makes, the target opens) or "out",
+    and whether it reaches the target's mount through another path."""
+    via = "via-path" in scenario
+    return ("out" if scenario.startswith("target-to") else "in"), via
+
+
+def claim_says(value, peer):
+    """What a runtime's IPC or network mode claims: "shared" with this side,
+    or "own"; None if the value says neither."""
+    v = value.strip().lower()
+    if v == "host":
+        return "shared" if not peer else "own"
+    if v.startswith("container:"):
+        return "shared" if peer else "own"
+    if v in ("private", "shareable", "none", "bridge", "slirp4netns", "pasta", "default", "",
+             "ns", "private-ns"):
+        return "own"
+    return None
+
+
+class Audit:
+    """The audit's reading of the cells, for Report."""
+
+    def audit_sides(self):
+        return ("peer" if "peer" in self.meta.target else "host"), "target"
+
+    def reach(self):
+        """{mechanism: {(direction, via): cell}}, in the order measured."""
+        out = {}
+        for c in self.cells:
+            if c.scenario.startswith(("host-", "target-", "peer-")):
+                out.setdefault(c.mechanism, {})[direction(c.scenario)] = c
+        return out
+
+    @staticmethod
+    def word(c):
+        if c is None:
+            return "—"
+        if c.verdict == "skip":
+            return "cannot measure"
+        if c.verdict == "broken" or not c.observed:
+            return "broken"
+        return c.observed + (" ✗" if c.verdict == "fail" else "")
+
+    def measured(self, mechs, reach):
+        """"shared", "own" or "mixed" for the same-name cells of MECHS in both
+        directions; None if none was validly observed."""
+        seen = set()
+        for m in mechs:
+            for key in (("in", False), ("out", False)):
+                c = reach.get(m, {}).get(key)
+                if c is not None and c.verdict in ("pass", "fail") and c.observed:
+                    seen.add("own" if c.observed == "isolated" else "shared")
+        return None if not seen else seen.pop() if len(seen) == 1 else "mixed"
+
+    def aspects(self):
+        """(aspect, the runtime's claim or None, what was measured, agree)."""
+        t = self.meta.target
+        peer = "peer" in t
+        reach = self.reach()
+        claims = t.get("target", {}).get("claims", {})
+        out = []
+        for aspect, keyword, mechs in (("IPC namespace", "ipc", IPC_MECHS),
+                                       ("network (abstract sockets)", "net", ["unix-abstract"]),
+                                       ("/dev/shm", "shm", SHM_MECHS)):
+            claim = next((v for k, v in claims.items() if keyword in k.lower()), None)
+            got = self.measured(mechs, reach)
+            said = claim_says(claim, peer) if claim is not None and keyword != "shm" else None
+            agree = None if said is None or got in (None, "mixed") else said == got
+            out.append((aspect, claim, got, agree))
+        return out
+
+    def audit_json(self):
+        t = self.meta.target
+        reach = self.reach()
+        obj = {k: v for k, v in t.items()}
+        obj.setdefault("policy", "none")
+        obj["measured"] = {m: {("%s%s" % ("this-to-target" if d == "in" else "target-to-this",
+                                           "-via-path" if via else "")): (c.observed or None) if c.verdict != "skip" else "cannot-measure"
+                               for (d, via), c in cells.items()} for m, cells in reach.items()}
+        obj["shared"] = [m for m, cells in reach.items()
+                         if any(c.observed == "shared" and not via for (d, via), c in cells.items())]
+        obj["claims_vs_measured"] = [{"aspect": a, "claim": cl, "measured": got, "agree": ag}
+                                     for a, cl, got, ag in self.aspects()]
+        return obj
+
+    def audit_markdown(self):
+        t = self.meta.target
+        this, _ = self.audit_sides()
+        tg = t.get("target", {})
+        who = "%s container %s" % (tg["runtime"], tg.get("name") or tg.get("id")) if "runtime" in tg \
+            else "process %s (%s)" % (tg.get("pid", "?"), tg.get("comm", "?"))
+        header = self.header()
+        header[0] = "# IPC audit: %s" % md(who)
+        out = header + ["", "Target: pid %s, started at tick %s; policy: %s." % (
+            md(tg.get("pid", "?")), md(tg.get("start", "?")), md(t.get("policy", "none")))]
+        if "peer" in t:
+            p = t["peer"]
+            out += ["", "This side is the peer, pid %s (%s%s), not the host." % (
+                md(p.get("pid", "?")), md(p.get("comm", "?")),
+                ", %s container %s" % (md(p["runtime"]), md(p.get("name", "?"))) if "runtime" in p else "")]
+        reach = self.reach()
+        groups = {}  # {word: {mechanism: [arrows]}}
+        for m, cells in reach.items():
+            for (d, via), c in cells.items():
+                w = self.word(c).replace(" ✗", "")
+                key = ("through the runtime's storage" if via and w == "shared" else w)
+                arrow = "%s → target" % this if d == "in" else "target → %s" % this
+                groups.setdefault(key, {}).setdefault(m, []).append(arrow)
+        groups = {k: ["%s (%s)" % (md(m), "both ways" if len(a) == 2 else a[0]) for m, a in v.items()]
+                  for k, v in groups.items()}
+        shared = groups.get("shared", [])
+        out += ["", "- **Shared with the %s:** %s." % (this, ", ".join(shared) if shared else "nothing")]
+        for key, text in (("shared-denied", "Shared, denied by permissions"),
+                          ("through the runtime's storage", "Reachable from the %s only through the runtime's storage" % this),
+                          ("cannot measure", "Cannot measure"), ("broken", "Broken")):
+            if key in groups:
+                out.append("- **%s:** %s." % (text, ", ".join(groups[key])))
+        out += ["", "## What each side reached", "",
+                "The maker's object, holding a value, was looked up by name from the other side;"
+                " both sides' controls passed unless the cell says cannot measure.", ""]
+        rows = []
+        for m, cells in reach.items():
+            for via in (False, True):
+                if ("in", via) not in cells and ("out", via) not in cells:
+                    continue
+                path = ""
+                if via:
+                    c = cells.get(("in", True)) or cells.get(("out", True))
+                    path = " (by another path: %s)" % md(c.detail) if c and c.detail else " (by another path)"
+                rows.append([md(m) + path, self.word(cells.get(("in", via))), self.word(cells.get(("out", via)))])
+        out += table(["Mechanism", "%s → target" % this, "target → %s" % this], rows)
+        out += ["", "## The runtime's claims and the measurement", ""]
+        rows = []
+        for aspect, claim, got, agree in self.aspects():
+            rows.append([aspect, md(claim) if claim is not None else "—",
+                         {"shared": "shared with the %s" % this, "own": "its own", "mixed": "mixed",
+                          None: "not measured"}[got],
+                         {True: "yes", False: "**no** ✗", None: "—"}[agree]])
+        out += table(["", "runtime says", "measured", "agree"], rows)
+        ns = tg.get("namespaces", {})
+        if ns:
+            out += ["", "## Namespaces (inodes)", ""]
+            out += table(["type", this, "target", "same"],
+                         [[md(k), md(v["this"]), md(v["target"]), "yes" if v["this"] == v["target"] else "no"]
+                          for k, v in ns.items()])
+        claims = tg.get("claims", {})
+        if claims:
+            out += ["", "The runtime's own words: %s." % ", ".join(md("%s=%s" % kv) for kv in claims.items())]
+        for part in (self.deviations, self.broken, self.skips, self.notes):
+            out += part()
+        return "\n".join(out) + "\n" + AUDIT_HOW_TO_READ
+
+
+class Report(Audit):
     def __init__(self, cells, meta):
         self.cells = cells
         self.meta = meta
@@ -448,6 +658,8 @@ class Report:
             ' "config": %s,' % d({"source": m.config_source, "options": m.config}),
             ' "sysctls": %s,' % d(m.sysctls),
         ]
+        if m.target:
+            lines.append(' "target": %s,' % d(self.audit_json()))
         if not self.cells:
             lines.append(' "cells": []}')
         else:
@@ -464,6 +676,8 @@ class Report:
     # ---- RESULTS.md ----
 
     def markdown(self):
+        if self.meta.target:
+            return self.audit_markdown()
         out = []
         for part in (self.header, self.answer, self.matrix, self.inherited,
                      self.variants_table, self.sections, self.deviations,
