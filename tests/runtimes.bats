@@ -67,7 +67,7 @@ need() {
 	STARTED_RUNTIME=$1
 }
 
-@test "podman default (--network=none): isolated but for /dev/shm, which the host reaches through podman's storage" {
+@test "podman default (--network=none): IPC objects isolated; the host reaches its /dev/shm and /tmp through podman's storage" {
 	need podman
 	audit_mode podman default
 }
@@ -92,12 +92,12 @@ need() {
 	audit_mode podman shm-bind
 }
 
-@test "podman --ipc=host --network=host: everything but /tmp shared" {
+@test "podman --ipc=host --network=host: SysV, mqueue, /dev/shm and abstract sockets shared" {
 	need podman
 	audit_mode podman host-ipc-net
 }
 
-@test "podman --uidmap: isolated; the host's files in its /dev/shm found but denied" {
+@test "podman --uidmap: isolated; what the host makes in its /dev/shm and /tmp found but denied" {
 	need podman
 	audit_mode podman uidmap
 }
@@ -107,12 +107,12 @@ need() {
 	audit_mode podman peer
 }
 
-@test "docker default (private IPC, --network=none): isolated" {
+@test "docker default (private IPC, --network=none): IPC objects isolated; the host reaches its /tmp through docker's storage" {
 	need docker
 	audit_mode docker default
 }
 
-@test "docker --ipc=private: isolated" {
+@test "docker --ipc=private: the same as its default" {
 	need docker
 	audit_mode docker private
 }
@@ -132,7 +132,7 @@ need() {
 	audit_mode docker shm-bind
 }
 
-@test "docker --ipc=host --network=host: everything but /tmp shared" {
+@test "docker --ipc=host --network=host: SysV, mqueue, /dev/shm and abstract sockets shared" {
 	need docker
 	audit_mode docker host-ipc-net
 }
