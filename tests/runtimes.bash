@@ -84,20 +84,46 @@ audit_mode() {
 	echo "# $r $mode: claims ipc=${fields[4]} net=${fields[5]}$(grep '^bind' <<<"$claim" | tr '\t\n' ' ,' | sed 's/^/ /; s/,$//'); started in $(elapsed "$t0") s" >&3
 	t0=$EPOCHREALTIME
 	audit "$r-$mode" "$pid" "$peer"
-	echo "# $r $mode: audited in $(elapsed "$t0") s" >&3
+	local audited
+	audited=$(elapsed "$t0") t0=$EPOCHREALTIME
 	container_rm "$r" "${STARTED[@]}"
 	STARTED=()
+	echo "# $r $mode: audited in $audited s, removed in $(elapsed "$t0") s" >&3
 	[ "$status" = 0 ] || fail "$output"
+	run unmatched "$r-$mode"
+	[ -z "$output" ] || fail "no cell matched these rows of fixtures/runtimes/$r-$mode.tsv: $output"
 }
 
 # audit FIXTURE PID [PEER]: the audit of PID (against PEER), judged against
-# fixtures/runtimes/FIXTURE.tsv, in Bats' status and output.
+# fixtures/runtimes/FIXTURE.tsv, in Bats' status and output; its cells in
+# CELLS (cells.jsonl).
 audit() {
 	local fixtures=$BATS_FILE_TMPDIR/fixtures-$1
+	CELLS=$BATS_FILE_TMPDIR/cells-$1.jsonl
 	mkdir -p "$fixtures" && ln -sfn "$IPCNS_SRC/fixtures/runtimes/$1.tsv" "$fixtures/probe-reach.tsv"
 	# The day run-tests.sh has --against, this line becomes
-	#   run "$IPCNS_SRC/run-tests.sh" --no-install --against "$2" ${3:+--peer "$3"} --expect "$IPCNS_SRC/fixtures/runtimes/$1.tsv" --output "$BATS_FILE_TMPDIR/out-$1"
-	run env IPCNS_FIXTURES="$fixtures" "$IPCNS_SRC/suites/scenario.sh" --observe probe-reach --target "$2" ${3:+--peer "$3"}
+	#   run "$IPCNS_SRC/run-tests.sh" --no-install --against "$2" ${3:+--peer "$3"} --expect "$IPCNS_SRC/fixtures/runtimes/$1.tsv" --output "$BATS_FILE_TMPDIR/out-$1" && CELLS=$BATS_FILE_TMPDIR/out-$1/cells.jsonl
+	run env IPCNS_FIXTURES="$fixtures" IPCNS_RECORD="$CELLS" "$IPCNS_SRC/suites/scenario.sh" --observe probe-reach --target "$2" ${3:+--peer "$3"}
+}
+
+# unmatched FIXTURE: the rows of fixtures/runtimes/FIXTURE.tsv that no cell
+# in CELLS matched. A cell without a row fails the judge; a row without a
+# cell is a measurement the audit no longer makes (a via-path cell, say).
+unmatched() {
+	local m s rest mech scen found
+	local -a cells
+	mapfile -t cells < <(jq -r '.mechanism + " " + .scenario' "$CELLS")
+	shopt -s extglob
+	while read -r m s rest; do
+		case $m in '#'* | '') continue ;; esac
+		found=""
+		for c in "${cells[@]}"; do
+			mech=${c%% *} scen=${c#* }
+			# shellcheck disable=SC2254 # the fixture's fields are patterns
+			case $mech in $m) case $scen in $s) found=1 && break ;; esac ;; esac
+		done
+		[ -n "$found" ] || echo "$m $s"
+	done <"$IPCNS_SRC/fixtures/runtimes/$1.tsv"
 }
 
 # left_behind: what of this run is still on the host, a line each.
