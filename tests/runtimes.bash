@@ -16,6 +16,7 @@ mode_options() {
 	case $1 in
 		default) echo --network=none ;;
 		private) echo --ipc=private --network=none ;;
+		shareable) echo --ipc=shareable --network=none ;;
 		host-ipc) echo --ipc=host --network=none ;;
 		host-net) echo --network=host ;;
 		shm-bind) echo -v /dev/shm:/dev/shm --network=none ;;

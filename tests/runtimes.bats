@@ -77,6 +77,11 @@ need() {
 	audit_mode podman private
 }
 
+@test "podman --ipc=shareable: the same as its default" {
+	need podman
+	audit_mode podman shareable
+}
+
 @test "podman --ipc=host: SysV, mqueue and all of /dev/shm shared, though podman says 'shareable'" {
 	need podman
 	audit_mode podman host-ipc
@@ -115,6 +120,11 @@ need() {
 @test "docker --ipc=private: the same as its default" {
 	need docker
 	audit_mode docker private
+}
+
+@test "docker --ipc=shareable: as private, but the host reaches its /dev/shm through docker's storage" {
+	need docker
+	audit_mode docker shareable
 }
 
 @test "docker --ipc=host: SysV, mqueue and all of /dev/shm shared" {
