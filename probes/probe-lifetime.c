@@ -8,6 +8,7 @@
  * a cell for suites/scenario.sh --observe.
  */
 #include "lib/cells.h"
+#include "lib/harness.h"
 #include "lib/mech.h"
 #include "lib/ns.h"
 #include "lib/peer.h"
@@ -34,10 +35,7 @@ static const char usage_text[] =
 	"usage: probe-lifetime [-t SECONDS]\n"
 	"Objects of a namespace held only by an nsfs fd: reached by setns\n"
 	"(survives/gone), destroyed once the fd is closed (destroyed/kept: Shmem in\n"
-	"/proc/meminfo). Prints a line a cell, tab-separated:\n"
-	"  OBSERVE mechanism scenario entry namespaces observed detail\n"
-	"  -t  bound on every wait, 1..3600 s (default 10, or IPCNS_TIMEOUT)\n"
-	"exit: 0 measured (whatever was observed), 2 usage, 3 error\n";
+	"/proc/meminfo).\n";
 
 static bool rootless;
 static const struct probe_mech *posix_mq; /* its verbs: lib/mech-posix.c */
@@ -277,19 +275,15 @@ static void measure_held(struct lifetime *l)
 
 static int lifetime(void)
 {
-	struct ns_spec spec = { .entry = NS_ENTRY_CLONE };
 	struct lifetime l = { .ipc_fd = -1, .user_fd = -1 };
 	char token[PROBE_TOKEN_MAX + 1];
-	const char *ns;
 	pid_t pid;
 	int rc;
 
-	rootless = getuid() != 0;
-	spec.want = rootless ? NS_WANT_USER : 0;
-	ns = rootless ? "ipc+user" : "ipc";
-	cell_declare("sysv-shm", "held-by-nsfs-fd", "setns", ns);
-	cell_declare("posix-mq", "held-by-nsfs-fd", "setns", ns);
-	cell_declare("sysv-shm", "destroyed-with-last-holder", "setns", ns);
+	posix_mq = probe_find_mech("posix-mq", NULL);
+	probe_quiet = true; /* a verb's diagnostic is a cell's detail here */
+	probe_arm_deadline("lifetime");
+	rootless = harness_rootless();
 	/* names of this process, so that the host cannot have them */
 	snprintf(token, sizeof(token), "ipcns-lifetime-%d-small", (int)getpid());
 	l.small_key = probe_sysv_key(token);
@@ -300,12 +294,12 @@ static int lifetime(void)
 		return probe_fail_errno(PROBE_ERROR, errno, "pipe");
 
 	cells_note(0, 0, "the child making the objects gave no word");
-	rc = cells_start(&spec, make_objects, &l, &pid);
+	rc = harness_start(NS_ENTRY_CLONE, rootless ? NS_WANT_USER : 0, make_objects, &l, &pid);
 	close(l.made[1]);
 	close(l.opened[0]);
 	if (rc) {
 		cells_rest(rc == PROBE_UNSUPPORTED ? "skip" : "", "%s", cells_why());
-		return cells_print();
+		return PROBE_REACHED;
 	}
 	rc = probe_checkpoint_read(l.made[0], 'm', probe_timeout(), "the objects");
 	if (rc)
@@ -321,17 +315,16 @@ static int lifetime(void)
 		close(l.ipc_fd);
 	if (l.user_fd >= 0)
 		close(l.user_fd);
-	return cells_print();
+	return PROBE_REACHED;
 }
 
 int main(int argc, char **argv)
 {
-	int rc = cells_begin(argc, argv, usage_text);
+	static const struct harness h = {
+		.usage = usage_text, .on_host = true, .measure = lifetime,
+		.cells = "sysv-shm held-by-nsfs-fd setns;posix-mq held-by-nsfs-fd setns;"
+			 "sysv-shm destroyed-with-last-holder setns",
+	};
 
-	if (rc >= 0)
-		return rc;
-	posix_mq = probe_find_mech("posix-mq", NULL);
-	probe_quiet = true; /* a verb's diagnostic is a cell's detail here */
-	probe_arm_deadline("lifetime");
-	return lifetime();
+	return harness_main(&h, argc, argv);
 }

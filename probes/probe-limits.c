@@ -8,15 +8,15 @@
  * rlimit-msgqueue-shared  is RLIMIT_MSGQUEUE one budget across the user's IPC
  *                         namespaces, or one each?
  *
- * Both are measured in a user namespace the probe makes (lib/sandbox.h):
+ * Both are measured in a user namespace the probe makes (lib/harness.h):
  * the counts are per user namespace and user, so nothing else running is
  * counted with the probe's, and the limit is written only there. The host's
  * value is compared before and after as a net.
  */
 #include "lib/cells.h"
+#include "lib/harness.h"
 #include "lib/peer.h"
 #include "lib/probe.h"
-#include "lib/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,14 +34,10 @@
 static const char usage_text[] =
 	"usage: probe-limits [-t SECONDS]\n"
 	"Measures two cells in a user namespace it makes (root first becomes uid\n"
-	"65534), where max_ipc_namespaces and RLIMIT_MSGQUEUE count only its own,\n"
-	"and prints a line each, tab-separated:\n"
-	"  OBSERVE mechanism scenario entry namespaces observed detail\n"
+	"65534), where max_ipc_namespaces and RLIMIT_MSGQUEUE count only its own:\n"
 	"  ipc-ns max-ipc-namespaces       what the clone over the limit got (enospc),\n"
 	"                                  or exceeded when it worked\n"
-	"  posix-mq rlimit-msgqueue-shared shared | isolated\n"
-	"  -t  bound on every wait, 1..3600 s (default 10, or IPCNS_TIMEOUT)\n"
-	"exit: 0 measured (whatever was observed), 2 usage, 3 error\n";
+	"  posix-mq rlimit-msgqueue-shared shared | isolated\n";
 
 enum { MAX_NS, RLIMIT_MQ };
 
@@ -53,15 +49,15 @@ static int limit_in_userns(void *arg)
 	char word[32];
 
 	(void)arg;
-	if ((rc = sandbox_set_limit(LOW_LIMIT))) {
+	if ((rc = harness_set_limit(LOW_LIMIT))) {
 		if (rc == PROBE_UNSUPPORTED)
 			cell_set(MAX_NS, "skip", "no %s on this kernel (Linux 4.9 or later)",
-				 SANDBOX_LIMIT_FILE);
+				 HARNESS_LIMIT_FILE);
 		cell_set(MAX_NS, "", "could not set %s in the probe's user namespace: %s",
-			 SANDBOX_LIMIT_FILE, probe_last_message());
+			 HARNESS_LIMIT_FILE, probe_last_message());
 		return PROBE_REACHED;
 	}
-	while (n < LOW_LIMIT && !(err = sandbox_hold_one(&held[n])))
+	while (n < LOW_LIMIT && !(err = harness_hold_one(&held[n])))
 		n++;
 	for (i = 0; i < n; i++)
 		close(held[i]);
@@ -101,14 +97,14 @@ static int try_big_queue(void *name)
 }
 
 /* FN(ARG) in a kid in a new IPC namespace: its result, or -1 (said why). */
-static int in_new_ipc_ns(sandbox_fn fn, void *arg)
+static int in_new_ipc_ns(harness_kid_fn fn, void *arg)
 {
 	struct peer k;
 	int result;
 
-	if (sandbox_kid(&k, fn, arg))
+	if (harness_kid(&k, fn, arg))
 		return -1;
-	result = sandbox_kid_result(&k, ns_inode(0, "ipc"));
+	result = harness_kid_result(&k, ns_inode(0, "ipc"));
 	if (result >= 0 && peer_end(&k))
 		return -1;
 	return result;
@@ -163,32 +159,21 @@ static int rlimit_in_userns(void *arg)
 	return PROBE_REACHED;
 }
 
-/* Each cell measured in a sandbox of its own; what it left open says why. */
-static void measure(size_t cell, ns_child_fn fn)
+/* Each cell measured in a user namespace of its own. */
+static int measure(void)
 {
-	unsigned bound = 3 * probe_timeout();
-	pid_t runner;
-	int rc;
-
-	cells_note(0, 0, "the measurement stopped early");
-	runner = sandbox_start(fn, NULL, bound, -1);
-	rc = runner < 0 ? PROBE_ERROR : ns_wait(runner, bound + probe_timeout(), "the measurement");
-	if (rc == PROBE_UNSUPPORTED)
-		cell_set(cell, "skip", "%s", sandbox_refusal());
-	cell_set(cell, "", "%s: exit %d (see stderr)", cells_why(), rc);
+	harness_userns_run(limit_in_userns, NULL, 3, MAX_NS);
+	harness_userns_run(rlimit_in_userns, NULL, 3, RLIMIT_MQ);
+	return PROBE_REACHED;
 }
 
 int main(int argc, char **argv)
 {
-	int rc = cells_begin(argc, argv, usage_text);
+	static const struct harness h = {
+		.usage = usage_text, .on_host = true, .measure = measure,
+		.cells = "ipc-ns max-ipc-namespaces clone ipc+user;"
+			 "posix-mq rlimit-msgqueue-shared clone ipc+user",
+	};
 
-	if (rc >= 0)
-		return rc;
-	sandbox_init();
-	cell_declare("ipc-ns", "max-ipc-namespaces", "clone", "ipc+user");
-	cell_declare("posix-mq", "rlimit-msgqueue-shared", "clone", "ipc+user");
-	measure(MAX_NS, limit_in_userns);
-	measure(RLIMIT_MQ, rlimit_in_userns);
-	rc = cells_print();
-	return sandbox_check_host() ? PROBE_ERROR : rc;
+	return harness_main(&h, argc, argv);
 }

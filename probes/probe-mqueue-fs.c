@@ -9,6 +9,7 @@
  * --observe.
  */
 #include "lib/cells.h"
+#include "lib/harness.h"
 #include "lib/mech.h"
 #include "lib/ns.h"
 #include "lib/probe.h"
@@ -33,10 +34,7 @@ static const char usage_text[] =
 	"usage: probe-mqueue-fs [-t SECONDS]\n"
 	"mqueue mounts made before and after unshare (old-ns/new-ns), a queue made as\n"
 	"a file (visible/invisible), mounting mqueue in a new user namespace\n"
-	"(allowed/denied). Prints a line a cell, tab-separated:\n"
-	"  OBSERVE mechanism scenario entry namespaces observed detail\n"
-	"  -t  bound on every wait, 1..3600 s (default 10, or IPCNS_TIMEOUT)\n"
-	"exit: 0 measured (whatever was observed), 2 usage, 3 error\n";
+	"(allowed/denied).\n";
 
 static bool rootless;
 
@@ -280,12 +278,15 @@ static void measure_userns_mount(const char *dir, size_t cell, bool new_ipc)
 
 static int mqueue_fs(void)
 {
-	struct ns_spec spec = { .entry = NS_ENTRY_CLONE,
-				.want = NS_WANT_MNT | (rootless ? NS_WANT_USER : 0) };
-	const char *ns = rootless ? "ipc+user+mnt" : "ipc+mnt", *tmp = getenv("TMPDIR");
+	const char *ns, *tmp = getenv("TMPDIR");
 	char dir[DIR_LEN];
 	pid_t pid;
 	int rc;
+
+	probe_quiet = true; /* a step's diagnostic is a cell's detail here */
+	rootless = harness_rootless();
+	probe_arm_deadline("mqueue-fs");
+	ns = rootless ? "ipc+user+mnt" : "ipc+mnt";
 
 	cell_declare("mqueue-fs", "mount-before-unshare", "unshare", ns);
 	cell_declare("mqueue-fs", "fresh-mount", "unshare", ns);
@@ -303,7 +304,8 @@ static int mqueue_fs(void)
 	if (!rootless && chmod(dir, 0711)) /* nobody mounts on it, below */
 		rc = cells_note(PROBE_ERROR, errno, "chmod %s", dir);
 	else
-		rc = cells_start(&spec, mqueue_mounts, dir, &pid);
+		rc = harness_start(NS_ENTRY_CLONE, NS_WANT_MNT | (rootless ? NS_WANT_USER : 0),
+				   mqueue_mounts, dir, &pid);
 	if (rc == PROBE_REACHED)
 		ns_wait(pid, probe_timeout(), "the mqueue child");
 	for (size_t i = BEFORE_UNSHARE; i <= THROUGH_FS; i++)
@@ -312,17 +314,13 @@ static int mqueue_fs(void)
 	measure_userns_mount(dir, IN_USERNS_HOST_IPC, false);
 	if (rmdir(dir))
 		probe_fail_errno(PROBE_ERROR, errno, "rmdir %s", dir);
-	return cells_print();
+	return PROBE_REACHED;
 }
 
 int main(int argc, char **argv)
 {
-	int rc = cells_begin(argc, argv, usage_text);
+	static const struct harness h = { .usage = usage_text, .on_host = true,
+					  .measure = mqueue_fs };
 
-	if (rc >= 0)
-		return rc;
-	probe_quiet = true; /* a step's diagnostic is a cell's detail here */
-	rootless = getuid() != 0;
-	probe_arm_deadline("mqueue-fs");
-	return mqueue_fs();
+	return harness_main(&h, argc, argv);
 }

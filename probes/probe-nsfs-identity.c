@@ -141,7 +141,7 @@ static void ns_get_userns(void)
 	close(user);
 }
 
-static void measure(void)
+static int measure(void)
 {
 	static const size_t on_held[] = { AFTER_SETNS, NSTYPE, NS_ID };
 	int held;
@@ -154,6 +154,7 @@ static void measure(void)
 		close(held);
 	}
 	ns_get_userns();
+	return 0;
 }
 
 int main(int argc, char **argv)

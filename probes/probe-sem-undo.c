@@ -154,7 +154,7 @@ static int unshare_pair(struct peer *c, void *arg)
 	return 0;
 }
 
-static void measure(void)
+static int measure(void)
 {
 	struct crossing x = { AT_UNSHARE, -1, CLONE_NEWIPC, -1, "unshare(CLONE_NEWIPC)", 0, 0 };
 	long control = clone_child(CLONE_NEWIPC);
@@ -171,6 +171,7 @@ static void measure(void)
 		     control ? 0 : clone_child(CLONE_NEWIPC | CLONE_SYSVSEM));
 	if (peer_run(unshare_pair_child, unshare_pair, NULL))
 		cell_set(UNSHARE_PAIR, "", "%s", probe_last_message());
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -4,10 +4,11 @@
  * namespace. A, a namespace the probe makes, writes a value of its own to
  * each and reads it back; B, made from A, reads: A's value (inherited), or
  * another (the kernel's default: fixtures/probe-sysctl-defaults.tsv). A cell
- * a sysctl; the command line, the cells and the host's net: lib/sysctl-probe.h.
+ * a sysctl; the command line, the cells and the host's net: lib/sysctl.h.
  */
 #include "lib/cells.h"
-#include "lib/sysctl-probe.h"
+#include "lib/harness.h"
+#include "lib/sysctl.h"
 
 #include <stddef.h>
 
@@ -15,9 +16,8 @@ static const char usage_text[] =
 	"usage: probe-sysctl-defaults [-t SECONDS] new-ns-default [SYSCTL...]\n"
 	"Measures the value each IPC sysctl (default: all 16) has in a new IPC\n"
 	"namespace B, made from A (a new one too) while A holds a value of its own,\n"
-	"and prints a line a sysctl, in the order below:\n"
-	"OBSERVE<TAB>sysctl<TAB>new-ns-default<TAB>clone<TAB>namespaces<TAB>observed<TAB>detail\n"
-	"with what B read as observed (kernel.sem's four numbers as a_b_c_d).\n";
+	"and prints a line a sysctl (the mechanism), in the order below, with what B\n"
+	"read as observed (kernel.sem's four numbers as a_b_c_d).\n" SYSCTL_USAGE;
 
 static int in_b(void *arg)
 {
@@ -47,13 +47,14 @@ static int in_a(void *arg)
 	for (size_t k = 0; k < sysctl_ncells; k++)
 		if (sysctl_open(k))
 			sysctl_write_checked(k, "A");
-	sysctl_run_in_ns(0, in_b, NULL, 1, "B");
+	harness_run(NS_ENTRY_CLONE, 0, in_b, NULL, 1, "B");
 	return 0;
 }
 
-static void new_ns_default(void)
+static int new_ns_default(void)
 {
-	sysctl_run_in_ns(sysctl_rootless ? NS_WANT_USER : 0, in_a, NULL, 3, "A");
+	harness_run(NS_ENTRY_CLONE, harness_rootless() ? NS_WANT_USER : 0, in_a, NULL, 3, "A");
+	return 0;
 }
 
 int main(int argc, char **argv)

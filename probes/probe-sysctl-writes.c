@@ -7,13 +7,14 @@
  * the other looks. Every write happens in a namespace the probe made
  * (lib/sysctl.c refuses any other); the command line, the cells and the
  * host's net (restored and reported, exit 3, should a write leak):
- * lib/sysctl-probe.h.
+ * lib/sysctl.h.
  */
 #include "lib/cells.h"
+#include "lib/harness.h"
 #include "lib/ns.h"
 #include "lib/peer.h"
 #include "lib/probe.h"
-#include "lib/sysctl-probe.h"
+#include "lib/sysctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,8 +25,8 @@
 static const char usage_text[] =
 	"usage: probe-sysctl-writes [-t SECONDS] SCENARIO [SYSCTL...]\n"
 	"Measures what IPC namespaces made by this probe do with a write to each IPC\n"
-	"sysctl (default: all 16), and prints a line a sysctl, in the order below:\n"
-	"OBSERVE<TAB>sysctl<TAB>scenario<TAB>entry<TAB>namespaces<TAB>observed<TAB>detail\n"
+	"sysctl (default: all 16), and prints a line a sysctl (the mechanism), in\n"
+	"the order below:\n"
 	"  SCENARIO  child-write-hidden   B (a child of A) writes; A: isolated | shared\n"
 	"            parent-write-hidden  A writes after B exists; B: isolated | shared\n"
 	"            fd-bound             an fd opened in A, read after unshare: old-ns | new-ns\n"
@@ -216,51 +217,38 @@ static int rootless_in_ns(void *arg)
 }
 
 /* Real root making a user namespace maps 0 to 0, and that root may write
- * the host's values: root measures as nobody, in a child. */
-static void rootless_write(void)
+ * the host's values: root measures as nobody (harness_userns_start). */
+static int rootless_write(void)
 {
-	unsigned outside = sysctl_rootless ? (unsigned)geteuid() : PROBE_NOBODY;
-	const char *who = "the user namespace";
-	pid_t pid;
+	unsigned outside = harness_rootless() ? (unsigned)geteuid() : PROBE_NOBODY;
 
-	fflush(NULL);
-	if (sysctl_rootless) {
-		sysctl_run_in_ns(NS_WANT_USER, rootless_in_ns, &outside, 1, who);
-	} else if ((pid = fork()) < 0) {
-		cells_rest("", "fork: %s", probe_errno_name(errno));
-	} else if (pid == 0) {
-		if (!probe_drop_root())
-			sysctl_run_in_ns(NS_WANT_USER, rootless_in_ns, &outside, 1, who);
-		else
-			cells_rest("", "becoming uid %u: %s", PROBE_NOBODY,
-				   probe_errno_name(errno));
-		_exit(0);
-	} else {
-		sysctl_finish(pid, 2, "the process that became nobody");
-	}
+	harness_userns_run(rootless_in_ns, &outside, 1, HARNESS_ALL_CELLS);
+	return 0;
 }
 
 /* ---- the run ----------------------------------------------------------- */
 
 /* FN runs as A, in a new IPC namespace (and user namespace, for a user). */
-static void in_a(ns_child_fn fn, bool child_writes)
+static int in_a(ns_child_fn fn, bool child_writes)
 {
-	sysctl_run_in_ns(sysctl_rootless ? NS_WANT_USER : 0, fn, &child_writes, 3, "A");
+	harness_run(NS_ENTRY_CLONE, harness_rootless() ? NS_WANT_USER : 0, fn, &child_writes, 3,
+		    "A");
+	return 0;
 }
 
-static void child_write(void)
+static int child_write(void)
 {
-	in_a(one_writes_in_a, true);
+	return in_a(one_writes_in_a, true);
 }
 
-static void parent_write(void)
+static int parent_write(void)
 {
-	in_a(one_writes_in_a, false);
+	return in_a(one_writes_in_a, false);
 }
 
-static void fd_bound(void)
+static int fd_bound(void)
 {
-	in_a(fd_bound_in_a, false);
+	return in_a(fd_bound_in_a, false);
 }
 
 int main(int argc, char **argv)

@@ -212,7 +212,7 @@ static void proc_sysvipc(enum kind k, int mine)
 		 host, NHOST);
 }
 
-static void measure(void)
+static int measure(void)
 {
 	int mine[3];
 
@@ -226,13 +226,20 @@ static void measure(void)
 		id_restart(k, &mine[k]);
 	for (int k = 0; k < 3; k++)
 		proc_sysvipc(k, mine[k]);
+	return 0;
+}
+
+static int finish(void)
+{
+	remove_host_objects();
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct harness h = { .usage = usage_text, .entry = NS_ENTRY_CLONE, .cells = cells,
 					  .prepare = prepare, .measure = measure,
-					  .finish = remove_host_objects };
+					  .finish = finish };
 
 	return harness_main(&h, argc, argv);
 }

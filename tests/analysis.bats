@@ -10,7 +10,7 @@ load helpers
 @test "shellcheck finds nothing in the shell code" {
 	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
 	cd "$IPCNS_SRC"
-	run -0 shellcheck -x run-tests.sh .ci/run probes/*.sh suites/*.sh tools/*.sh \
+	run -0 shellcheck -x run-tests.sh .ci/run probes/*.sh probes/lib/*.sh suites/*.sh tools/*.sh \
 		tests/helpers.bash tests/user-copy.bash tests/cells.bash tests/runtimes.bash suites/helpers.bash
 }
 

@@ -19,6 +19,7 @@ load helpers
 	# the shell probe: a link among the probes to its copy beside suites/
 	assert [ -x "$prefix/libexec/ipcns-tests/probe-util-linux" ]
 	assert [ -f "$prefix/share/ipcns-tests/probes/probe-util-linux.sh" ]
+	assert [ -f "$prefix/share/ipcns-tests/probes/lib/util-linux.sh" ]
 	# the stress tool's churn is not installed, nor its source
 	assert [ ! -e "$prefix/libexec/ipcns-tests/churn" ]
 	assert [ ! -e "$prefix/share/ipcns-tests/tools/churn.c" ]

@@ -9,6 +9,7 @@
  * Diagnostics that the library prints to stderr are expected noise.
  */
 #include "cells.h"
+#include "harness.h"
 #include "ns.h"
 #include "peer.h"
 #include "probe.h"
@@ -850,20 +851,122 @@ START_TEST(test_peer_clone)
 }
 END_TEST
 
-/* A probe that takes nothing but -t: help, a bound, anything else. */
-START_TEST(test_plain_args)
-{
-	char *help[] = { "p", "--help", NULL }, *bound[] = { "p", "-t", "7", NULL },
-	     *extra[] = { "p", "extra", NULL }, *bad[] = { "p", "-t", "0", NULL },
-	     *none[] = { "p", NULL };
+/* ---- the harness ------------------------------------------------------ */
 
-	ck_assert_int_eq(probe_plain_args(2, help, ""), PROBE_REACHED);
-	ck_assert_int_eq(probe_plain_args(3, bound, ""), -1);
-	ck_assert_uint_eq(probe_timeout(), 7);
-	ck_assert_int_eq(probe_plain_args(2, extra, ""), PROBE_USAGE);
-	ck_assert_int_eq(probe_plain_args(3, bad, ""), PROBE_USAGE);
-	ck_assert_int_eq(probe_plain_args(1, none, ""), -1);
-	probe_set_timeout(PROBE_TIMEOUT_DEFAULT);
+static int answers_first(void)
+{
+	cell_set(cell_declare("h-mech", "one", "clone", harness_ns()), "isolated", "measured");
+	return 0;
+}
+
+static int keeps_args(int argc, char **argv)
+{
+	cell_declare("h-mech", argc ? argv[0] : "none", "-", harness_ns());
+	return argc == 1 ? 0 : harness_usage_error("one word, not ", argc ? argv[1] : "none");
+}
+
+/* harness_main in a child, its stdout in BUF: its exit code. */
+static int run_harness(const struct harness *h, int argc, char **argv, char *buf, size_t len)
+{
+	int out[2], rc;
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(out), 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		dup2(open("/dev/null", O_WRONLY), STDERR_FILENO);
+		rc = harness_main(h, argc, argv);
+		fflush(NULL); /* as exit would */
+		_exit(rc);
+	}
+	close(out[1]);
+	n = read(out[0], buf, len - 1); /* a few lines: one read */
+	buf[n > 0 ? n : 0] = '\0';
+	close(out[0]);
+	rc = ns_wait(pid, 10, "the probe");
+	return rc;
+}
+
+/* The command line: help on stdout, bad bounds and extra words are usage
+ * errors; the declared cells are printed, answered or with a reason. */
+START_TEST(test_harness_main)
+{
+	const struct harness plain = { .usage = "usage: p\n", .cells = "h-mech one clone;"
+				       "h-mech two clone ipc+net", .measure = answers_first,
+				       .on_host = true };
+	const struct harness with_args = { .usage = "usage: p WORD\n", .args = keeps_args,
+					   .measure = answers_first, .on_host = true };
+	char *help[] = { "p", "--help", NULL }, *bad[] = { "p", "-t", "0", NULL },
+	     *extra[] = { "p", "-t", "5", "extra", NULL }, *none[] = { "p", NULL },
+	     *word[] = { "p", "word", NULL }, *words[] = { "p", "a", "b", NULL }, buf[2048];
+
+	ck_assert_int_eq(run_harness(&plain, 2, help, buf, sizeof(buf)), PROBE_REACHED);
+	ck_assert_ptr_nonnull(strstr(buf, "usage: p\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "OBSERVE mechanism scenario"));
+	ck_assert_int_eq(run_harness(&plain, 3, bad, buf, sizeof(buf)), PROBE_USAGE);
+	ck_assert_int_eq(run_harness(&plain, 4, extra, buf, sizeof(buf)), PROBE_USAGE);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(run_harness(&plain, 1, none, buf, sizeof(buf)), PROBE_REACHED);
+	ck_assert_ptr_nonnull(strstr(buf, "OBSERVE\th-mech\tone\tclone\tipc"));
+	ck_assert_ptr_nonnull(strstr(buf, "\tisolated\tmeasured\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "OBSERVE\th-mech\ttwo\tclone\tipc+net\t\tthe process "
+				     "measuring this cell ended without an answer\n"));
+	ck_assert_int_eq(run_harness(&with_args, 2, word, buf, sizeof(buf)), PROBE_REACHED);
+	ck_assert_ptr_nonnull(strstr(buf, "OBSERVE\th-mech\tword\t-\t"));
+	ck_assert_int_eq(run_harness(&with_args, 3, words, buf, sizeof(buf)), PROBE_USAGE);
+}
+END_TEST
+
+static int answers_and_fails(void *arg)
+{
+	cell_set(*(size_t *)arg, "shared", "answered before failing");
+	return PROBE_ERROR;
+}
+
+/* A step that ends badly: what it answered stands, the rest says so. */
+START_TEST(test_harness_run_answers_the_rest)
+{
+	size_t a, b;
+
+	ck_assert_int_eq(cells_init(), 0);
+	a = cell_declare("h-run", "answered", "fork", "ipc");
+	b = cell_declare("h-run", "left", "fork", "ipc");
+	ck_assert_int_eq(harness_run(NS_ENTRY_FORK, 0, answers_and_fails, &a, 1, "the step"),
+			 PROBE_ERROR);
+	ck_assert_str_eq(cell_at(a)->observed, "shared");
+	ck_assert_str_eq(cell_at(b)->observed, "");
+	ck_assert_ptr_nonnull(strstr(cell_at(b)->detail, "the step stopped early (exit 3)"));
+}
+END_TEST
+
+static int answers_nothing(void *arg)
+{
+	(void)arg;
+	cells_note(0, 0, "nothing measured here");
+	return 0;
+}
+
+/* A user namespace of the probe's own: the cell asked for gets the reason
+ * (the note, or a skip naming what would allow it), the others do not. */
+START_TEST(test_harness_userns_run_answers_its_cell)
+{
+	size_t mine, other;
+
+	ck_assert_int_eq(cells_init(), 0);
+	harness_net_init();
+	mine = cell_declare("h-userns", "mine", "clone", "ipc+user");
+	other = cell_declare("h-userns", "other", "clone", "ipc+user");
+	harness_userns_run(answers_nothing, NULL, 1, mine);
+	ck_assert(cell_at(mine)->done);
+	if (strcmp(cell_at(mine)->observed, "skip"))
+		ck_assert_ptr_nonnull(strstr(cell_at(mine)->detail, "nothing measured here"));
+	else
+		ck_assert_ptr_nonnull(strstr(cell_at(mine)->detail, "cannot make a user namespace"));
+	ck_assert(!cell_at(other)->done);
+	cell_set(other, "", "done with");
+	ck_assert_int_eq(harness_net_check(), 0);
 }
 END_TEST
 
@@ -1444,7 +1547,9 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_peer_in_new_namespace);
 	tcase_add_test(tc, test_cells_note);
 	tcase_add_test(tc, test_peer_clone);
-	tcase_add_test(tc, test_plain_args);
+	tcase_add_test(tc, test_harness_main);
+	tcase_add_test(tc, test_harness_run_answers_the_rest);
+	tcase_add_test(tc, test_harness_userns_run_answers_its_cell);
 	tcase_add_test(tc, test_drop_root);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);

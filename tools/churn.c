@@ -10,7 +10,7 @@
  * namespaces must be back where it was (the headroom under
  * max_ipc_namespaces).
  *
- * It works in a user namespace of its own (lib/sandbox.h: root first becomes
+ * It works in a user namespace of its own (lib/harness.h: root first becomes
  * uid 65534, whom a user namespace maps to 0 without the host's privileges):
  * max_ipc_namespaces is counted per user namespace, so there nothing else
  * running is counted with the churn, and the sysctl is written only there.
@@ -18,7 +18,7 @@
  */
 #include "peer.h"
 #include "probe.h"
-#include "sandbox.h"
+#include "harness.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -213,13 +213,13 @@ static int headroom(double deadline)
 	unsigned retries = 0;
 	double start = now_s();
 
-	if ((rc = sandbox_set_limit(HEADROOM_LIMIT))) {
+	if ((rc = harness_set_limit(HEADROOM_LIMIT))) {
 		if (rc == PROBE_UNSUPPORTED) /* before Linux 4.9: no count to observe */
 			printf("HEADROOM held=- limit=- extra=- waited_ms=- retries=-\n");
 		return rc == PROBE_UNSUPPORTED ? PROBE_REACHED : rc;
 	}
 	while (n < HEADROOM_LIMIT) {
-		err = sandbox_hold_one(&held[n]);
+		err = harness_hold_one(&held[n]);
 		if (err == ENOSPC && n < HEADROOM_LIMIT - 1 && now_s() < deadline) {
 			retries++;
 			pause_1ms();
@@ -267,7 +267,7 @@ static int churn_in_userns(void *p)
 	mqd_t q;
 
 	signal(SIGPIPE, SIG_IGN); /* a host side that died is an error, not a signal */
-	if (c->limit && (rc = sandbox_set_limit(c->limit)))
+	if (c->limit && (rc = harness_set_limit(c->limit)))
 		return rc;
 	q = mq_open(c->obj.mq_name, O_RDONLY | O_CLOEXEC);
 	c->obj.mq = !(q == (mqd_t)-1 && errno == ENOSYS);
@@ -281,7 +281,7 @@ static int churn_in_userns(void *p)
 			break;
 		}
 		c->obj.value = made & PROBE_VALUE_MAX;
-		err = sandbox_kid(&k, make_objects, &c->obj);
+		err = harness_kid(&k, make_objects, &c->obj);
 		if (err == ENOSPC) { /* retried, as LTP's safe_clone does, and counted */
 			if (!give_up) {
 				enospc++;
@@ -302,7 +302,7 @@ static int churn_in_userns(void *p)
 			break;
 		}
 		give_up = 0;
-		result = sandbox_kid_result(&k, mine);
+		result = harness_kid_result(&k, mine);
 		if (result < 0) {
 			rc = PROBE_ERROR;
 			break;
@@ -372,7 +372,7 @@ static int churn(unsigned asked, unsigned seconds, unsigned limit)
 		return PROBE_ERROR;
 	c.ask_host = asks[1];
 	c.host_said = answers[0];
-	runner = sandbox_start(churn_in_userns, &c, bound, asks[1]);
+	runner = harness_userns_start(churn_in_userns, &c, bound, asks[1]);
 	close(asks[1]);
 	close(answers[0]);
 	served = runner < 0 ? PROBE_ERROR : serve_host(asks[0], answers[1], &c.obj,
@@ -384,7 +384,7 @@ static int churn(unsigned asked, unsigned seconds, unsigned limit)
 	printf("HOST checked=%u visible=%u key=%d name=%s\n", checked, visible + (last == 1),
 	       c.obj.key, c.obj.mq_name);
 	if (rc == PROBE_UNSUPPORTED)
-		probe_fail(rc, "%s", sandbox_refusal());
+		probe_fail(rc, "%s", harness_userns_refusal());
 	return rc ? rc : served ? served : last ? PROBE_ERROR : visible ? PROBE_ERROR : 0;
 }
 static int usage_error(const char *what, const char *arg)
@@ -417,9 +417,9 @@ int main(int argc, char **argv)
 		return usage_error("SECONDS wants 1..3600, got ", argv[i + 1]);
 	if (argc - i == 3 && !probe_parse_uint(argv[i + 2], 2, LIMIT_MAX, &limit))
 		return usage_error("LIMIT wants 2..4096, got ", argv[i + 2]);
-	sandbox_init();
+	harness_net_init();
 	rc = churn(asked, seconds, limit);
 	/* The net: the host's limit must be as it was (it is only ever written in
 	 * a user namespace of ours); root puts it back. */
-	return sandbox_check_host() ? PROBE_ERROR : rc;
+	return harness_net_check() ? PROBE_ERROR : rc;
 }

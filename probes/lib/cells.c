@@ -27,15 +27,6 @@ int cells_init(void)
 	return PROBE_REACHED;
 }
 
-int cells_begin(int argc, char **argv, const char *usage)
-{
-	int rc = probe_plain_args(argc, argv, usage);
-
-	if (rc >= 0)
-		return rc;
-	return cells_init() ? PROBE_ERROR : -1;
-}
-
 size_t cell_declare(const char *mech, const char *scen, const char *entry, const char *ns)
 {
 	struct cell *c;
@@ -111,16 +102,6 @@ int cells_note(int code, int err, const char *fmt, ...)
 const char *cells_why(void)
 {
 	return table ? table->why : "";
-}
-
-int cells_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *pid)
-{
-	int rc = ns_start(spec, fn, arg, pid);
-
-	if (rc)
-		cells_note(rc, 0, "%s", probe_last_message()[0] ? probe_last_message()
-			   : "making the namespaces failed");
-	return rc;
 }
 
 size_t cells_count(void)

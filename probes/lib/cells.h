@@ -37,11 +37,6 @@ struct cell {
  * of the probe contract with the reason printed. */
 int cells_init(void);
 
-/* The start of a probe that measures cells and takes nothing but
- * "-t SECONDS": its command line (probe_plain_args), then the table. -1 to go
- * on; else the exit code to end with, said why. */
-int cells_begin(int argc, char **argv, const char *usage);
-
 /* Declares a cell; returns its index (the table's order is the printing
  * order). Declaring the same cell twice returns the first. */
 size_t cell_declare(const char *mech, const char *scen, const char *entry, const char *ns);
@@ -62,10 +57,6 @@ void cells_rest(const char *observed, const char *fmt, ...)
  * ": ENAME"; errno is left as it was. cells_why() is the last note, or "". */
 int cells_note(int code, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *cells_why(void);
-
-/* ns_start; should it fail, its reason (the parent's, or the child's handed
- * back at the checkpoint) becomes the note, so that a skip can say why. */
-int cells_start(const struct ns_spec *spec, ns_child_fn fn, void *arg, pid_t *pid);
 
 /* The table, for inspection (tests). */
 size_t cells_count(void);

@@ -98,24 +98,6 @@ int probe_take_timeout(int argc, char **argv, int *i)
 	return 0;
 }
 
-int probe_plain_args(int argc, char **argv, const char *usage)
-{
-	int i = 1;
-
-	if (probe_init(argv[0]))
-		goto usage;
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
-		return fputs(usage, stdout) < 0 ? PROBE_ERROR : PROBE_REACHED;
-	if (probe_take_timeout(argc, argv, &i))
-		goto usage;
-	if (i == argc)
-		return -1;
-	probe_fail(PROBE_USAGE, "no arguments expected but -t SECONDS, got '%.64s'", argv[i]);
-usage:
-	fputs(usage, stderr);
-	return PROBE_USAGE;
-}
-
 int probe_pipe_pair(int a[2], int b[2])
 {
 	int err;

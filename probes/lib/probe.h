@@ -56,12 +56,6 @@ void probe_set_timeout(unsigned seconds);
  * caller prints its usage). */
 int probe_take_timeout(int argc, char **argv, int *i);
 
-/* The command line of a probe that takes nothing but "-t SECONDS": reads
- * IPCNS_TIMEOUT too (probe_init). -1 to go on; else the exit code to end
- * with, USAGE printed (on stdout for -h and --help, on stderr after the
- * complaint for a usage error). */
-int probe_plain_args(int argc, char **argv, const char *usage);
-
 /* Two pipes (O_CLOEXEC), one for each way between two processes: 0, or
  * PROBE_ERROR (said why; errno as pipe2 left it) with neither open. */
 int probe_pipe_pair(int a[2], int b[2]);

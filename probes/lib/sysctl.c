@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "sysctl.h"
+#include "cells.h"
+#include "harness.h"
 #include "ns.h"
 #include "probe.h"
 
@@ -232,4 +234,121 @@ int sysctl_host_check(void)
 			   "now %s): a write was not isolated; %s", s->name, was, is, outcome);
 	}
 	return changed ? PROBE_ERROR : PROBE_REACHED;
+}
+
+/* ---- the sysctl probes ---------------------------------------------------- */
+
+const struct ipc_sysctl *sysctl_cell[SYSCTL_COUNT];
+size_t sysctl_ncells;
+struct sysctl_value sysctl_before[SYSCTL_COUNT], sysctl_wrote[SYSCTL_COUNT];
+static const struct sysctl_scenario *scenario_list, *scenario;
+
+bool sysctl_open(size_t k)
+{
+	return !cell_at(k)->done;
+}
+
+const char *sysctl_text(size_t k, const struct sysctl_value *v, char *buf)
+{
+	return sysctl_show(sysctl_cell[k], v, ' ', buf);
+}
+
+bool sysctl_read_or_set(size_t k, struct sysctl_value *v, const char *who)
+{
+	int err = sysctl_read(sysctl_cell[k], -1, v);
+
+	if (err)
+		cell_set(k, "", "%s could not read %s: %s", who, sysctl_cell[k]->name,
+			 probe_errno_name(err));
+	return !err;
+}
+
+bool sysctl_write_checked(size_t k, const char *who)
+{
+	char want[SYSCTL_TEXT_MAX], got[SYSCTL_TEXT_MAX];
+	struct sysctl_value back;
+	const char *call;
+	int err = sysctl_write(sysctl_cell[k], &sysctl_wrote[k], &call);
+
+	sysctl_text(k, &sysctl_wrote[k], want);
+	if (err && harness_rootless() && (err == EACCES || err == EPERM))
+		cell_set(k, "skip", "this kernel lets only global root write IPC sysctls (%s %s "
+			 "as root of the owning user namespace: %s)", call, want,
+			 probe_errno_name(err));
+	else if (err)
+		cell_set(k, "", "positive control failed: %s could not write %s: %s: %s", who, want,
+			 call, probe_errno_name(err));
+	else if ((err = sysctl_read(sysctl_cell[k], -1, &back)) ||
+		 !sysctl_same(&back, &sysctl_wrote[k]))
+		cell_set(k, "", "positive control failed: %s wrote %s but read back %s", who, want,
+			 err ? probe_errno_name(err) : sysctl_text(k, &back, got));
+	else
+		return true;
+	return false;
+}
+
+void sysctl_read_and_pick(const char *who)
+{
+	for (size_t k = 0; k < sysctl_ncells; k++)
+		if (sysctl_open(k) && sysctl_read_or_set(k, &sysctl_before[k], who))
+			sysctl_wrote[k] = sysctl_step(sysctl_cell[k], &sysctl_before[k]);
+}
+
+/* SCENARIO and the sysctls asked for, as cells in table order. */
+static int args(int argc, char **argv)
+{
+	bool asked[SYSCTL_COUNT] = { false }, all = argc < 2;
+
+	if (argc < 1)
+		return harness_usage_error("missing SCENARIO", NULL);
+	for (scenario = scenario_list; scenario->name && strcmp(argv[0], scenario->name);)
+		scenario++;
+	if (!scenario->name)
+		return harness_usage_error("unknown scenario ", argv[0]);
+	for (int i = 1; i < argc; i++) {
+		const struct ipc_sysctl *one = sysctl_find(argv[i]);
+
+		if (!one)
+			return harness_usage_error("unknown sysctl ", argv[i]);
+		asked[one - sysctl_table] = true;
+	}
+	if (!sysctl_init())
+		return harness_usage_error("IPCNS_SYSCTL_DIR is not an absolute path of at most "
+					   "200 bytes: ", getenv("IPCNS_SYSCTL_DIR"));
+	for (size_t k = 0; k < SYSCTL_COUNT; k++)
+		if (all || asked[k]) /* cell sysctl_ncells */
+			cell_declare((sysctl_cell[sysctl_ncells++] = &sysctl_table[k])->name,
+				     scenario->name, scenario->entry,
+				     scenario->userns ? "ipc+user" : harness_ns());
+	return PROBE_REACHED;
+}
+
+static int prepare(void)
+{
+	bool skip;
+
+	sysctl_host_snapshot();
+	for (size_t k = 0; k < sysctl_ncells; k++) {
+		const char *why = sysctl_host_missing(sysctl_cell[k], &skip);
+
+		if (why)
+			cell_set(k, skip ? "skip" : "", "%s", why);
+	}
+	return PROBE_REACHED;
+}
+
+static int measure(void)
+{
+	return scenario->run();
+}
+
+int sysctl_probe_main(int argc, char **argv, const char *usage,
+		      const struct sysctl_scenario *scenarios)
+{
+	const struct harness h = { .usage = usage, .args = args, .prepare = prepare,
+				   .measure = measure, .on_host = true,
+				   .finish = sysctl_host_check };
+
+	scenario_list = scenarios;
+	return harness_main(&h, argc, argv);
 }
