@@ -26,17 +26,6 @@ mode_options() {
 	esac
 }
 
-# container_mounts: the host's mounts of container storage, network
-# namespaces and runtime state (podman's overlays are named by layer, not by
-# container): compared before and after. Not podman's overlay home itself
-# (.../storage/overlay, bound on itself): podman mounts it for a command
-# and may leave it to the next (`podman image inspect` of a missing image
-# does), whichever containers exist.
-container_mounts() {
-	awk '{ print $5 }' /proc/self/mountinfo | grep -E '/containers/|/netns/|/libpod/|/docker/' |
-		grep -v '/storage/overlay$' | sort
-}
-
 # runtime_ready RUNTIME: make its image and run a container once, or say
 # why not (the runtime's first error line) and fail. DOCKER_HOST is set for
 # docker by the caller.
@@ -63,7 +52,7 @@ elapsed() {
 # container it joins), check what resolve says of it, audit it and judge the
 # table against the mode's fixture.
 audit_mode() {
-	local r=$1 mode=$2 name=ipcns-audit-$RUN_ID-$1-$2 pid peer="" t0 claim
+	local r=$1 mode=$2 name=ipcns-audit-$RUN_ID-$1-$2 pid peer="" t0 claim c
 	local -a opts
 	t0=$EPOCHREALTIME
 	if [ "$mode" = peer ]; then
@@ -81,7 +70,12 @@ audit_mode() {
 	if [ "${fields[0]}" != "$r" ] || [ "${fields[3]}" != "$pid" ]; then
 		fail "resolve $name: '$claim', not $r's pid $pid"
 	fi
-	echo "$r ${fields[2]}" >>"$BATS_FILE_TMPDIR/ids"
+	# Each container's id and root filesystem on the host: no mount of
+	# either may outlive it. By name, not by a before-and-after of the
+	# mount table, where another run's containers would count.
+	for c in "${STARTED[@]}"; do
+		rt "$r" inspect -f "$r {{.Id}} {{.GraphDriver.Data.MergedDir}}" "$c" >>"$BATS_FILE_TMPDIR/ids"
+	done
 	echo "# $r $mode: claims ipc=${fields[4]} net=${fields[5]}$(grep '^bind' <<<"$claim" | tr '\t\n' ' ,' | sed 's/^/ /; s/,$//'); started in $(elapsed "$t0") s" >&3
 	t0=$EPOCHREALTIME
 	audit "$r-$mode" "$pid" "$peer"
@@ -138,10 +132,9 @@ left_behind() {
 	done
 	[ -n "${DOCKERD_DIR:-}" ] && [ -e "$DOCKERD_DIR" ] && echo "dockerd directory $DOCKERD_DIR"
 	[ -n "${DOCKERD_DIR:-}" ] && grep -F " $DOCKERD_DIR/" /proc/self/mountinfo | sed 's/^/mount /'
-	[ -f "$BATS_FILE_TMPDIR/ids" ] && while read -r r id; do
-		grep -F "$id" /proc/self/mountinfo | sed "s/^/mount of $r's $id: /"
+	[ -f "$BATS_FILE_TMPDIR/ids" ] && while read -r r id root; do
+		grep -F -e "$id" -e "${root:-$id}" /proc/self/mountinfo | sed "s/^/mount of $r's $id: /"
 	done <"$BATS_FILE_TMPDIR/ids"
-	container_mounts | comm -13 "$BATS_FILE_TMPDIR/mounts-before" - | sed 's/^/mount /'
 	find /dev/shm /dev/mqueue /tmp -maxdepth 1 -name "*ipcns-$RUN_ID-*" 2>/dev/null | sed 's/^/file /'
 	# SysV objects the host side made: logged by name before they were made.
 	[ -f "$IPCNS_NAMES" ] && while read -r mech name; do
@@ -164,7 +157,7 @@ cleanup() {
 	[ -n "${DOCKERD_DIR:-}" ] && container_dockerd stop "$DOCKERD_DIR"
 	# conmon runs `podman container cleanup` when a container ends, after
 	# rm has returned: wait (bounded) for whatever still names our ids.
-	[ -f "$BATS_FILE_TMPDIR/ids" ] && while read -r r id; do
+	[ -f "$BATS_FILE_TMPDIR/ids" ] && while read -r r id _; do
 		pgrep -f -- "$id" | while read -r pid; do
 			timeout 10 tail -s 0.1 --pid="$pid" -f /dev/null
 		done

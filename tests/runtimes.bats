@@ -18,7 +18,6 @@ setup_file() {
 	export IMAGE=localhost/ipcns-audit:$RUN_ID
 	export IPCNS_RUN_ID=$RUN_ID IPCNS_NAMES=$BATS_FILE_TMPDIR/names
 	export PODMAN_SKIP="" DOCKER_SKIP="" REACH_SKIP="" DOCKERD_DIR="" DOCKER_HOST=""
-	container_mounts >"$BATS_FILE_TMPDIR/mounts-before"
 	[ -x "$IPCNS_PROBES/probe-reach" ] || REACH_SKIP="probe-reach is not built in $IPCNS_PROBES"
 	if [ "$(id -u)" != 0 ]; then
 		PODMAN_SKIP="the runtimes suite runs as root (--uidmap, a dockerd of its own)"
@@ -164,6 +163,7 @@ need() {
 	local name=ipcns-audit-$RUN_ID-stopped
 	STARTED=("$name") STARTED_RUNTIME=podman
 	container_run podman "$name" "$IMAGE" --network=none >/dev/null
+	podman inspect -f "podman {{.Id}} {{.GraphDriver.Data.MergedDir}}" "$name" >>"$BATS_FILE_TMPDIR/ids"
 	podman stop --time 0 "$name" >/dev/null
 	run -2 --separate-stderr "$IPCNS_SRC/tools/container.sh" resolve "$name"
 	assert_stderr_has "container '$name' is not running"
