@@ -102,13 +102,17 @@ container_run() {
 }
 
 # rm RUNTIME NAME...: one at a time, in the order given (dependents first:
-# a --ipc=container:X container before X).
+# a --ipc=container:X container before X). Twice if need be: with another
+# podman at work, removing a container's userdata/shm can meet EBUSY once
+# (seen with two runs of the runtimes suite at once).
 container_rm() {
-	local r=$1 name rc=0 opts=()
+	local r=$1 name rc=0 err opts=()
 	shift
 	[ "$r" = podman ] && opts=(--time 0)
 	for name; do
-		rt "$r" rm -f "${opts[@]}" "$name" >/dev/null || rc=3
+		err=$(rt "$r" rm -f "${opts[@]}" "$name" 2>&1 >/dev/null) ||
+			rt "$r" rm -f "${opts[@]}" "$name" >/dev/null 2>&1 ||
+			{ echo "$err" >&2; rc=3; }
 	done
 	return "$rc"
 }
@@ -154,9 +158,10 @@ container_dockerd() {
 			# What the daemon left mounted under its directories.
 			grep -F " $dir/" /proc/self/mountinfo | awk '{ print $5 }' | sort -r |
 				while read -r m; do umount -l "$m"; done
-			# Only if empty: another daemon may be using them by now.
+			# Only if empty: another daemon may be using them by now
+			# (and removing what is in them meanwhile: no error).
 			[ -f "$dir/made" ] && while read -r d; do
-				find "$d" -depth -type d -empty -delete 2>/dev/null
+				find "$d" -depth -type d -empty -delete 2>/dev/null || true
 			done <"$dir/made"
 			rm -rf "$dir" ;;
 		*) container_usage >&2; return 2 ;;
