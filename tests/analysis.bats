@@ -11,7 +11,7 @@ load helpers
 	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
 	cd "$IPCNS_SRC"
 	run -0 shellcheck -x run-tests.sh .ci/run probes/*.sh probes/lib/*.sh suites/*.sh tools/*.sh \
-		tests/helpers.bash tests/user-copy.bash tests/cells.bash suites/helpers.bash
+		tests/helpers.bash tests/user-copy.bash tests/cells.bash tests/runtimes.bash suites/helpers.bash
 }
 
 @test "cppcheck finds nothing in the C" {

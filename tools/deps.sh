@@ -13,7 +13,8 @@ usage: tools/deps.sh [--check] run|test|vm|kernel
   test   that, plus what the project's own tests need: check, jq, valgrind,
          shellcheck, cppcheck, python3-jsonschema, and (optional) clang with
          its libFuzzer runtime, QEMU and a static busybox (the --kernel tests
-         that boot images of their own)
+         that boot images of their own; the busybox is also the runtimes
+         suite's image), podman with runc and docker.io (the runtimes suite)
   vm     run's, plus what ./run-tests.sh --kernel needs: QEMU and a static
          busybox
   kernel what tools/build-kernel.sh needs to build an x86-64 kernel: make, gcc,
@@ -74,6 +75,11 @@ needs_test=(
 	"jsonschema | python3 -c 'import jsonschema' | python3-jsonschema | python3-jsonschema | py3-jsonschema | python-jsonschema"
 	"cppcheck | command -v cppcheck | cppcheck | cppcheck | cppcheck | cppcheck"
 	"?libfuzzer | have_libfuzzer | clang,libclang-rt-dev | clang,compiler-rt | clang,compiler-rt | clang,compiler-rt"
+	# The runtimes suite's containers. runc named beside podman: given the
+	# choice, apt takes crun, which cannot run everywhere (the suite runs
+	# podman --runtime runc).
+	"?podman | command -v podman && command -v runc | podman,runc | podman,runc | podman,runc | podman,runc"
+	"?dockerd | command -v dockerd | docker.io | moby-engine | docker | docker"
 )
 # Alpine's package is qemu-system-x86_64; Debian's busybox-static is static,
 # Fedora's and Arch's busybox are static builds too.
