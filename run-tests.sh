@@ -188,7 +188,7 @@ meta_line() { local IFS=$'\t'; target_meta+="target"$'\t'"$*"$'\n'; }
 # added to target_meta. What names no process is usage (2).
 usage_die() { say "$1"; usage >&2; exit 2; }
 resolve() {
-	local role=$1 opt=$2 who=$3 facts key src dst runtime name id ipcmode netmode t same=0
+	local role=$1 opt=$2 who=$3 facts key from to runtime name id ipcmode netmode t same=0
 	case $opt:$who in
 		--against:* | --peer:[1-9]*)
 			[[ $who =~ ^[1-9][0-9]{0,9}$ ]] || usage_die "$opt wants a pid, got '${who:0:64}'"
@@ -210,8 +210,8 @@ resolve() {
 			meta_line "$role" id "$id"
 			meta_line "$role" IpcMode "$ipcmode"
 			meta_line "$role" NetworkMode "$netmode"
-			while IFS=$'\t' read -r key src dst; do
-				[ "$key" = bind ] && meta_line "$role" "bind $dst" "$src"
+			while IFS=$'\t' read -r key from to; do
+				[ "$key" = bind ] && meta_line "$role" "bind $to" "$from"
 			done <<<"$facts"
 			[[ $R_PID =~ ^[1-9][0-9]*$ ]] || die 3 "$opt $who: the runtime gave no pid ('$R_PID'): is the container running?" ;;
 	esac

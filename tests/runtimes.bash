@@ -78,7 +78,7 @@ audit_mode() {
 	done
 	echo "# $r $mode: claims ipc=${fields[4]} net=${fields[5]}$(grep '^bind' <<<"$claim" | tr '\t\n' ' ,' | sed 's/^/ /; s/,$//'); started in $(elapsed "$t0") s" >&3
 	t0=$EPOCHREALTIME
-	audit "$r-$mode" "$pid" "$peer"
+	audit "$r-$mode" "$name" "${peer:+$name-x}"
 	local audited
 	audited=$(elapsed "$t0") t0=$EPOCHREALTIME
 	container_rm "$r" "${STARTED[@]}"
@@ -89,16 +89,13 @@ audit_mode() {
 	[ -z "$output" ] || fail "no cell matched these rows of fixtures/runtimes/$r-$mode.tsv: $output"
 }
 
-# audit FIXTURE PID [PEER]: the audit of PID (against PEER), judged against
-# fixtures/runtimes/FIXTURE.tsv, in Bats' status and output; its cells in
-# CELLS (cells.jsonl).
+# audit FIXTURE NAME [PEER]: ./run-tests.sh --container NAME (against the
+# container PEER), judged against fixtures/runtimes/FIXTURE.tsv as its
+# policy, in Bats' status and output; its record in OUT, its cells in CELLS.
 audit() {
-	local fixtures=$BATS_FILE_TMPDIR/fixtures-$1
-	CELLS=$BATS_FILE_TMPDIR/cells-$1.jsonl
-	mkdir -p "$fixtures" && ln -sfn "$IPCNS_SRC/fixtures/runtimes/$1.tsv" "$fixtures/probe-reach.tsv"
-	# The day run-tests.sh has --against, this line becomes
-	#   run "$IPCNS_SRC/run-tests.sh" --no-install --against "$2" ${3:+--peer "$3"} --expect "$IPCNS_SRC/fixtures/runtimes/$1.tsv" --output "$BATS_FILE_TMPDIR/out-$1" && CELLS=$BATS_FILE_TMPDIR/out-$1/cells.jsonl
-	run env IPCNS_FIXTURES="$fixtures" IPCNS_RECORD="$CELLS" "$IPCNS_SRC/suites/scenario.sh" --observe probe-reach --target "$2" ${3:+--peer "$3"}
+	OUT=$BATS_FILE_TMPDIR/out-$1 CELLS=$BATS_FILE_TMPDIR/out-$1/cells.jsonl
+	run "$IPCNS_SRC/run-tests.sh" --no-install --build "$IPCNS_BUILD" --container "$2" ${3:+--peer "$3"} \
+		--expect "$IPCNS_SRC/fixtures/runtimes/$1.tsv" --output "$OUT"
 }
 
 # unmatched FIXTURE: the rows of fixtures/runtimes/FIXTURE.tsv that no cell

@@ -14,6 +14,7 @@ load runtimes
 setup_file() {
 	export IPCNS_SRC=${IPCNS_SRC:-$BATS_TEST_DIRNAME/..}
 	export IPCNS_PROBES=${IPCNS_PROBES:-$IPCNS_SRC/build/probes}
+	export IPCNS_BUILD=${IPCNS_PROBES%/probes}
 	export RUN_ID=rt$$-$RANDOM
 	export IMAGE=localhost/ipcns-audit:$RUN_ID
 	export IPCNS_RUN_ID=$RUN_ID IPCNS_NAMES=$BATS_FILE_TMPDIR/names

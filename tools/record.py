@@ -531,9 +531,15 @@ class Audit:
         for aspect, keyword, mechs in (("IPC namespace", "ipc", IPC_MECHS),
                                        ("network (abstract sockets)", "net", ["unix-abstract"]),
                                        ("/dev/shm", "shm", SHM_MECHS)):
-            claim = next((v for k, v in claims.items() if keyword in k.lower()), None)
+            if keyword == "shm":
+                # no mode of its own: a bind mount onto /dev/shm says it
+                src = claims.get("bind /dev/shm")
+                claim = None if src is None else "bind mount of %s" % src
+                said = None if src is None else "shared" if src == "/dev/shm" and not peer else None
+            else:
+                claim = next((v for k, v in claims.items() if keyword in k.lower()), None)
+                said = None if claim is None else claim_says(claim, peer)
             got = self.measured(mechs, reach)
-            said = claim_says(claim, peer) if claim is not None and keyword != "shm" else None
             agree = None if said is None or got in (None, "mixed") else said == got
             out.append((aspect, claim, got, agree))
         return out
@@ -595,7 +601,8 @@ class Audit:
                 path = ""
                 if via:
                     c = cells.get(("in", True)) or cells.get(("out", True))
-                    path = " (by another path: %s)" % md(c.detail) if c and c.detail else " (by another path)"
+                    found = re.search(r"this side's path: ([^()]*)\)", c.detail) if c else None
+                    path = " (by another path: %s)" % md(found.group(1)) if found else " (by another path)"
                 rows.append([md(m) + path, self.word(cells.get(("in", via))), self.word(cells.get(("out", via)))])
         out += table(["Mechanism", "%s → target" % this, "target → %s" % this], rows)
         out += ["", "## The runtime's claims and the measurement", ""]
