@@ -9,6 +9,7 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 load helpers
+load user-copy
 
 : "${IPCNS_SRC:=$BATS_TEST_DIRNAME/..}"
 : "${IPCNS_BUILD:=$IPCNS_SRC/build}"
@@ -42,6 +43,7 @@ setup() {
 
 teardown() {
 	ns_targets_end
+	user_copy_remove
 }
 
 @test "--against a process with IPC, mount and network namespaces of its own: each mechanism isolated both ways, in a record with its target block" {
@@ -109,5 +111,23 @@ teardown() {
 	chmod +x "$BATS_TEST_TMPDIR/probes/probe-reach"
 	IPCNS_PROBES=$BATS_TEST_TMPDIR/probes run -3 audit --against "$TARGET"
 	assert_output --partial "exited or was replaced during the audit"
+	assert_equal "$(host_state)" "$BEFORE"
+}
+
+@test "an ordinary user audits their own rootless container: it enters the user namespace first, and SysV is isolated" {
+	user_copy
+	as_user "$USER_BUILD/probes/ipcns" --user -- true || skip "unprivileged user namespaces are not available here"
+	mkfifo "$USER_COPY/up" && chmod 666 "$USER_COPY/up"
+	# shellcheck disable=SC2016 # expanded by the target's shell
+	as_user unshare --user --map-root-user --ipc --net -- sh -c 'echo $$ >"$0"; exec sleep 60' "$USER_COPY/up" \
+		</dev/null >/dev/null 2>&1 &
+	disown
+	read -r -t 10 TARGET <"$USER_COPY/up" || fail "the user's target did not start"
+	NS_TARGETS+=("$TARGET")
+	mkdir "$USER_COPY/out" && chown "$NOBODY" "$USER_COPY/out"
+	run -0 as_user "$USER_SRC/run-tests.sh" --no-install --build "$USER_BUILD" --output "$USER_COPY/out" --against "$TARGET"
+	run -0 jq -r '[.privilege, .target.measured["sysv-msg"]["this-to-target"], .target.measured["sysv-msg"]["target-to-this"], .target.measured["unix-abstract"]["target-to-this"]] | @tsv' \
+		"$USER_COPY/out/results.json"
+	assert_output $'rootless\tisolated\tisolated\tisolated'
 	assert_equal "$(host_state)" "$BEFORE"
 }
