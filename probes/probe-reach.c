@@ -14,6 +14,7 @@
  */
 #include "lib/cells.h"
 #include "lib/mech.h"
+#include "lib/mounts.h"
 #include "lib/ns.h"
 #include "lib/peer.h"
 #include "lib/probe.h"
@@ -322,8 +323,8 @@ static void plan_dirs(pid_t this_pid, bool mnt_differs)
 	size_t nt = 0, no = 0;
 	char here[PATH_MAX];
 
-	if (mnt_differs && (target_mounts(sides[1].p.pid, &theirs, &nt) ||
-			    target_mounts(this_pid, &ours, &no)))
+	if (mnt_differs && (mounts_read(sides[1].p.pid, &theirs, &nt) ||
+			    mounts_read(this_pid, &ours, &no)))
 		printf("# the mounts could not be read (%s): only /dev/shm and /tmp\n",
 		       strerror(errno));
 	for (size_t i = 0; i < nt + 2; i++) {
@@ -335,11 +336,11 @@ static void plan_dirs(pid_t this_pid, bool mnt_differs)
 		for (size_t j = 0; !fixed && j + 2 < i; j++)
 			again = again || !strcmp(theirs[j].point, dir);
 		/* not the kernel's own trees: nothing there is meant to talk through */
-		if (!fixed && (again || target_pseudo_fs(theirs[i - 2].fstype) ||
+		if (!fixed && (again || mounts_pseudo_fs(theirs[i - 2].fstype) ||
 			       !strcmp(dir, "/") || !strcmp(dir, "/tmp") || !strncmp(dir, "/dev", 4) ||
 			       !strncmp(dir, "/proc", 5) || !strncmp(dir, "/sys", 4)))
 			continue;
-		found = mnt_differs && target_path_in(theirs, nt, ours, no, dir, here, sizeof(here));
+		found = mnt_differs && mounts_path_in(theirs, nt, ours, no, dir, here, sizeof(here));
 		if (found && !same_dir(dir, here)) {
 			printf("# this side's %s is not the target's %s: not measured through it\n",
 			       here, dir);
