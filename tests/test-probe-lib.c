@@ -10,6 +10,7 @@
  */
 #include "cells.h"
 #include "harness.h"
+#include "mounts.h"
 #include "ns.h"
 #include "peer.h"
 #include "probe.h"
@@ -1567,7 +1568,7 @@ END_TEST
 /* The target's file, reached through a mount of the same filesystem on the
  * other side: the same path where it is mounted alike, another where the
  * other side sees it elsewhere (podman's /dev/shm), none where it has none. */
-START_TEST(test_target_path_in)
+START_TEST(test_mounts_path_in)
 {
 	static const struct mount theirs[] = {
 		{ 0, 50, "/", "/", "overlay" },
@@ -1582,33 +1583,33 @@ START_TEST(test_target_path_in)
 	};
 	char out[PATH_MAX];
 
-	ck_assert(target_path_in(theirs, 4, ours, 4, "/dev/shm", out, sizeof(out)));
+	ck_assert(mounts_path_in(theirs, 4, ours, 4, "/dev/shm", out, sizeof(out)));
 	ck_assert_str_eq(out, "/var/lib/c/userdata/shm");
-	ck_assert(target_path_in(theirs, 4, ours, 4, "/tmp", out, sizeof(out)));
+	ck_assert(mounts_path_in(theirs, 4, ours, 4, "/tmp", out, sizeof(out)));
 	ck_assert_str_eq(out, "/var/lib/c/merged/tmp");
-	ck_assert(target_path_in(theirs, 4, ours, 4, "/data", out, sizeof(out)));
+	ck_assert(mounts_path_in(theirs, 4, ours, 4, "/data", out, sizeof(out)));
 	ck_assert_str_eq(out, "/data"); /* the same path wins over /srv/data */
-	ck_assert(target_path_in(theirs, 4, ours, 4, "/data/x", out, sizeof(out)));
+	ck_assert(mounts_path_in(theirs, 4, ours, 4, "/data/x", out, sizeof(out)));
 	ck_assert_str_eq(out, "/data/x");
-	ck_assert(!target_path_in(theirs, 4, ours, 4, "/run", out, sizeof(out)));
-	ck_assert(target_pseudo_fs("proc") && !target_pseudo_fs("tmpfs"));
+	ck_assert(!mounts_path_in(theirs, 4, ours, 4, "/run", out, sizeof(out)));
+	ck_assert(mounts_pseudo_fs("proc") && !mounts_pseudo_fs("tmpfs"));
 }
 END_TEST
 
 /* Our own mountinfo parses, escapes undone: / is there. */
-START_TEST(test_target_mounts_self)
+START_TEST(test_mounts_read_self)
 {
 	struct mount *m;
 	size_t n;
 	bool root = false;
 
-	ck_assert_int_eq(target_mounts(0, &m, &n), 0);
+	ck_assert_int_eq(mounts_read(0, &m, &n), 0);
 	ck_assert_uint_gt(n, 0);
 	for (size_t i = 0; i < n; i++)
 		root = root || !strcmp(m[i].point, "/");
 	free(m);
 	ck_assert(root);
-	ck_assert_int_eq(target_mounts(999999999, &m, &n), -1);
+	ck_assert_int_eq(mounts_read(999999999, &m, &n), -1);
 }
 END_TEST
 
@@ -1680,8 +1681,8 @@ static Suite *probe_lib_suite(void)
 	tcase_add_test(tc, test_drop_root);
 	tcase_add_test(tc, test_target_pin_check_exit);
 	tcase_add_test(tc, test_target_pin_zombie);
-	tcase_add_test(tc, test_target_path_in);
-	tcase_add_test(tc, test_target_mounts_self);
+	tcase_add_test(tc, test_mounts_path_in);
+	tcase_add_test(tc, test_mounts_read_self);
 
 	tc = tcase(s, "checkpoint", open_pipe, close_pipe);
 	tcase_add_test(tc, test_checkpoint_right_byte);

@@ -7,7 +7,8 @@
  * maps its user ids (for --user), checks that each namespace really is new
  * (or really is the target's, for a join) and says 'g'; the child mounts
  * what it was asked to, says 'r' and runs its function. No sleeps anywhere:
- * every wait is a bounded poll on a pipe.
+ * every wait is a bounded poll on a pipe. (ns-start.c; the join itself is
+ * target_join's, target.c; the rest, ns.c.)
  */
 #ifndef IPCNS_NS_H
 #define IPCNS_NS_H
@@ -40,6 +41,17 @@ struct ns_spec {
 };
 
 typedef int (*ns_child_fn)(void *arg);
+
+/* The types a new or joined namespace involves, the user namespace first,
+ * each with its CLONE_NEW* flag and the kernel option without which it does
+ * not exist (NULL: always there). */
+struct ns_type {
+	const char *type;
+	int flag;
+	const char *kconfig;
+};
+#define NS_TYPES 4
+extern const struct ns_type ns_types[NS_TYPES];
 
 bool ns_parse_entry(const char *s, enum ns_entry *out);
 const char *ns_entry_name(enum ns_entry e);

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "target.h"
+#include "ns.h"
 #include "probe.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,128 +110,110 @@ void target_unpin(struct target *t)
 	t->pidfd = -1;
 }
 
-/* mountinfo's octal escapes (\040 for a space) undone, in place. */
-static void unescape(char *s)
-{
-	char *out = s;
+/* ---- entering its namespaces ---- */
 
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*out++ = *s;
+/* After entering a user namespace, become its root where 0 is mapped there,
+ * as nsenter does: our own ids may be unmapped in it (a container's
+ * --uidmap), and what we made there would belong to the overflow uid
+ * (mq_open's EOVERFLOW). EPERM from setgroups: the namespace denies it
+ * ("setgroups deny"), and our groups stay; EINVAL: 0 is not mapped. */
+static int become_root(void)
+{
+	if (setgroups(0, NULL) && errno != EPERM)
+		return probe_fail_errno(PROBE_ERROR, errno, "setgroups (in the user namespace)");
+	if (setresgid(0, 0, 0) && errno != EINVAL)
+		return probe_fail_errno(PROBE_ERROR, errno, "setresgid(0) (in the user namespace)");
+	if (setresuid(0, 0, 0) && errno != EINVAL)
+		return probe_fail_errno(PROBE_ERROR, errno, "setresuid(0) (in the user namespace)");
+	return PROBE_REACHED;
+}
+
+/* setns on each fd, in nsenter's order: every other namespace first, while
+ * we still hold our own capabilities (a container with a user namespace of
+ * its own but the host's IPC namespace: that one is owned by ours, and after
+ * entering theirs we would have no capability over it), then the user
+ * namespace, then again whatever our capabilities did not allow (an
+ * ordinary user entering their own container: its user namespace grants
+ * what the others need). */
+static int setns_fds(pid_t pid, const int *fds)
+{
+	bool done[NS_TYPES] = { false };
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = pass ? 0 : 1; i < NS_TYPES; i++) {
+			if (fds[i] < 0 || done[i])
+				continue;
+			if (!setns(fds[i], ns_types[i].flag))
+				done[i] = true;
+			else if (pass || errno != EPERM)
+				return probe_fail_errno(PROBE_ERROR, errno, "setns(/proc/%d/ns/%s)",
+							(int)pid, ns_types[i].type);
 		}
+	return PROBE_REACHED;
+}
+
+static int join(pid_t pid, bool via_pidfd, const unsigned long *mine)
+{
+	int fds[NS_TYPES], flags = 0, rc = PROBE_REACHED;
+	char path[64];
+
+	/* Open every fd first: after entering a mount namespace /proc may differ. */
+	for (size_t i = 0; i < NS_TYPES; i++) {
+		unsigned long theirs = ns_inode(pid, ns_types[i].type);
+
+		fds[i] = -1;
+		if (!theirs && !mine[i])
+			continue; /* a type this kernel lacks: nothing to enter */
+		if (!theirs)
+			return probe_fail_errno(PROBE_ERROR, errno, "/proc/%d/ns/%s", (int)pid,
+						ns_types[i].type);
+		/* always the IPC namespace; the others only where they differ */
+		if (theirs != mine[i] || ns_types[i].flag == CLONE_NEWIPC)
+			flags |= ns_types[i].flag;
 	}
-	*out = '\0';
-}
+	if (via_pidfd) {
+		/* One call for all: the kernel checks each namespace against both
+		 * our credentials and those the new user namespace gives, so no
+		 * order is needed (Linux 5.8). */
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-static bool parse_mount(char *line, struct mount *m)
-{
-	char root[PATH_MAX], point[PATH_MAX], *dash = strstr(line, " - ");
-
-	if (!dash || sscanf(line, "%*u %*u %u:%u %4095s %4095s", &m->major, &m->minor, root,
-			    point) != 4 || sscanf(dash + 3, "%31s", m->fstype) != 1)
-		return false;
-	unescape(root);
-	unescape(point);
-	snprintf(m->root, sizeof(m->root), "%s", root);
-	snprintf(m->point, sizeof(m->point), "%s", point);
-	return true;
-}
-
-int target_mounts(pid_t pid, struct mount **out, size_t *n)
-{
-	char path[64], line[3 * PATH_MAX];
-	size_t cap = 0;
-	FILE *f;
-
-	*out = NULL;
-	*n = 0;
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/mountinfo");
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (*n == cap) {
-			struct mount *more = realloc(*out, (cap = cap ? 2 * cap : 32) * sizeof(**out));
-
-			if (!more) {
-				fclose(f);
-				free(*out);
-				*out = NULL;
-				*n = 0;
-				errno = ENOMEM;
-				return -1;
-			}
-			*out = more;
+		if (pidfd < 0)
+			return errno == ENOSYS ? probe_fail_errno(PROBE_UNSUPPORTED, errno,
+					"pidfd_open: needs Linux 5.3 or later")
+					       : probe_fail_errno(PROBE_ERROR, errno, "pidfd_open");
+		if (setns(pidfd, flags))
+			rc = errno == EINVAL ? probe_fail_errno(PROBE_UNSUPPORTED, errno,
+					"setns(pidfd): needs Linux 5.8 or later")
+					     : probe_fail_errno(PROBE_ERROR, errno, "setns(pidfd)");
+		close(pidfd);
+	} else {
+		for (size_t i = 0; i < NS_TYPES && !rc; i++) {
+			if (!(flags & ns_types[i].flag))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_types[i].type);
+			fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+			if (fds[i] < 0)
+				rc = probe_fail_errno(PROBE_ERROR, errno, "open %s", path);
 		}
-		if (parse_mount(line, &(*out)[*n]))
-			(*n)++;
+		rc = rc ? rc : setns_fds(pid, fds);
+		for (size_t i = 0; i < NS_TYPES; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
 	}
-	fclose(f);
-	return 0;
+	return rc || !(flags & CLONE_NEWUSER) ? rc : become_root();
 }
 
-/* PATH is PREFIX or below it; *REST is what follows ("" or "/..."). */
-static bool under(const char *path, const char *prefix, const char **rest)
+/* Entering a mount namespace moves the working directory to its root; keep
+ * the caller's, as nsenter --wd does, so relative paths mean the same. */
+int target_join(pid_t pid, bool via_pidfd, const unsigned long *mine)
 {
-	size_t n = strcmp(prefix, "/") ? strlen(prefix) : 0;
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int rc = join(pid, via_pidfd, mine);
 
-	if (strncmp(path, prefix, n) || (path[n] && path[n] != '/'))
-		return false;
-	*rest = path + n + (!n && !strcmp(path, "/")); /* "/" under "/": "" */
-	return true;
-}
-
-static void join_path(char *out, size_t len, const char *dir, const char *rest)
-{
-	snprintf(out, len, "%s%s", strcmp(dir, "/") || !*rest ? dir : "", rest);
-}
-
-bool target_path_in(const struct mount *theirs, size_t ntheirs, const struct mount *ours,
-		    size_t nours, const char *path, char *out, size_t len)
-{
-	const struct mount *m = NULL;
-	const char *rest, *best = NULL, *tail;
-	char file[2 * PATH_MAX], cand[2 * PATH_MAX];
-	bool found = false;
-
-	/* the last mount over the longest prefix: what PATH shows there */
-	for (size_t i = 0; i < ntheirs; i++)
-		if (under(path, theirs[i].point, &rest) &&
-		    (!m || strlen(theirs[i].point) >= strlen(m->point)))
-			m = &theirs[i], best = rest;
-	if (!m)
-		return false;
-	join_path(file, sizeof(file), m->root, best); /* within the filesystem */
-	for (size_t i = 0; i < nours; i++) {
-		if (ours[i].major != m->major || ours[i].minor != m->minor ||
-		    !under(file, ours[i].root, &tail))
-			continue;
-		join_path(cand, sizeof(cand), ours[i].point, tail);
-		/* the same path wins; else the first */
-		if (!found || !strcmp(cand, path))
-			snprintf(out, len, "%s", cand);
-		found = true;
+	if (cwd >= 0) {
+		if (!rc && fchdir(cwd))
+			rc = probe_fail_errno(PROBE_ERROR, errno, "returning to the working directory");
+		close(cwd);
 	}
-	return found;
-}
-
-bool target_pseudo_fs(const char *fstype)
-{
-	static const char *const pseudo[] = {
-		"proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "debugfs", "tracefs",
-		"securityfs", "bpf", "pstore", "fusectl", "configfs", "binfmt_misc", "autofs",
-		"nsfs", "efivarfs", "hugetlbfs", "rpc_pipefs", "selinuxfs",
-	};
-
-	for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
-		if (!strcmp(fstype, pseudo[i]))
-			return true;
-	return false;
+	return rc;
 }

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT
  *
- * A running process to audit (a container): pinned by a pidfd and its start
- * time, so that a pid that ended or was reused is an error and never a
- * result; and its mounts, to find which of its directories another side
- * also sees, and at which path.
+ * A running process to audit or join (a container): pinned by a pidfd and
+ * its start time, so that a pid that ended or was reused is an error and
+ * never a result; and entered, its namespaces joined as nsenter joins them
+ * (the one way in of ipcns --join, probe-reach and every join cell: all go
+ * through ns_start).
  */
 #ifndef IPCNS_TARGET_H
 #define IPCNS_TARGET_H
 
-#include <limits.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <sys/types.h>
 
 struct target {
@@ -34,25 +33,12 @@ int target_check(const struct target *t);
 
 void target_unpin(struct target *t);
 
-/* A line of /proc/PID/mountinfo: device, the root of the mount within its
- * filesystem, where it is mounted (as PID sees it), its filesystem type. */
-struct mount {
-	unsigned major, minor;
-	char root[PATH_MAX], point[PATH_MAX], fstype[32];
-};
-
-/* The mounts of PID (0: ours), in mountinfo's order, with octal escapes
- * undone, in a calloc'ed array the caller frees. 0, or -1 with errno set. */
-int target_mounts(pid_t pid, struct mount **out, size_t *n);
-
-/* Where a side that has the mounts THEIRS, OURS being another's, reaches
- * the file PATH of THEIRS: PATH in the mount of THEIRS that holds it,
- * translated through a mount of OURS of the same filesystem whose root
- * contains that mount's root. False when OURS has none. */
-bool target_path_in(const struct mount *theirs, size_t ntheirs, const struct mount *ours,
-		    size_t nours, const char *path, char *out, size_t len);
-
-/* Filesystems that hold no files to talk through (proc, sysfs, cgroup...). */
-bool target_pseudo_fs(const char *fstype);
+/* In a child of ns_start: enters the namespaces of PID that differ from
+ * ours (MINE: our inodes, in ns_types' order; 0 for a type this kernel
+ * lacks), and its IPC namespace always, through setns on a pidfd (PIDFD)
+ * or on /proc/PID/ns fds; keeps the working directory, and having entered
+ * a user namespace becomes its root where 0 is mapped. 0, or an exit code
+ * of the probe contract, said why. */
+int target_join(pid_t pid, bool pidfd, const unsigned long *mine);
 
 #endif
