@@ -49,7 +49,8 @@ say what is missing).
   --self-test    run the project's own tests (meson test) instead
   --build-only   install what is missing, build, print the build directory
   --raw          write only the raw record (cells.jsonl and meta) to --output,
-                 for another machine to render (the --kernel guest does)
+                 for another machine to render (the --kernel guest does, on
+                 the host's root: it checks no dependencies)
   --kernel       boot that kernel in QEMU and run the suite there (tools/vm-run.sh)
   --compare      merge results.json files of several runs into one table
                  (tools/record.py compare)
@@ -250,6 +251,8 @@ if [ -n "$installed_probes" ]; then
 	[ -x "$installed_probes/ipcns" ] || die 3 "no probes in $installed_probes"
 	command -v bats >/dev/null || die 3 "bats is not installed"
 	command -v python3 >/dev/null || die 3 "python3 is not installed (it writes the record)"
+elif [ -n "$raw" ] && [ -z "$self_test$build_only" ]; then
+	: # the --kernel guest, on the host's root, whose tools vm-run.sh has just checked
 else
 	deps=("$([ -n "$self_test" ] && echo test || echo run)")
 	[ -z "$install" ] && deps=(--check "${deps[@]}")
@@ -338,19 +341,25 @@ mkdir "$work/tmp"
 : >"$work/notes"
 trap 'rm -rf "$work"' EXIT
 
-# The host's IPC objects, IPC sysctls and mounts, one a line, to compare
-# before and after.
+# The host's IPC objects, IPC sysctls and mounts (with their type), one a
+# line, to compare before and after. One awk reads /proc and bash lists the
+# directories: under emulation (--kernel) every process costs some 50 ms,
+# and a run takes three snapshots.
 snapshot() {
-	local k f
-	for k in msg sem shm; do
-		[ -r "/proc/sysvipc/$k" ] && awk -v k="$k" 'NR > 1 { print "sysv-" k " key=" $1 }' "/proc/sysvipc/$k"
+	local f files=() procs
+	for f in /proc/sysvipc/{msg,sem,shm} /proc/sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni,shm_rmid_forced,msg_next_id,sem_next_id,shm_next_id} /proc/sys/fs/mqueue/*; do
+		[ -r "$f" ] && files+=("$f")
 	done
-	[ -d /dev/shm ] && find /dev/shm -mindepth 1 -maxdepth 1 2>/dev/null
-	mountpoint -q /dev/mqueue 2>/dev/null && find /dev/mqueue -mindepth 1 -maxdepth 1
-	for f in /proc/sys/kernel/{msgmax,msgmnb,msgmni,sem,shmmax,shmall,shmmni,shm_rmid_forced,msg_next_id,sem_next_id,shm_next_id} /proc/sys/fs/mqueue/*; do
-		[ -r "$f" ] && printf 'sysctl %s=%s\n' "${f#/proc/sys/}" "$(tr -s '\t ' _ <"$f")"
-	done
-	awk '{ print "mount " $5 }' /proc/self/mountinfo
+	# A sysctl's blanks become "_" (kernel.sem: 32000_1024000000_500_32000).
+	procs=$(awk 'FILENAME ~ /^\/proc\/sysvipc\// { if (FNR > 1) print "sysv-" substr(FILENAME, 15) " key=" $1; next }
+		FILENAME ~ /^\/proc\/sys\// { gsub(/[\t ]+/, "_"); print "sysctl " substr(FILENAME, 11) "=" $0; next }
+		{ for (i = 7; i < NF && $i != "-"; i++); print "mount " $5 " " $(i + 1) }' "${files[@]}" /proc/self/mountinfo)
+	printf '%s\n' "$procs"
+	shopt -s nullglob dotglob
+	files=(/dev/shm/*)
+	[[ $'\n'$procs$'\n' == *$'\nmount /dev/mqueue mqueue\n'* ]] && files+=(/dev/mqueue/*)
+	shopt -u nullglob dotglob
+	[ ${#files[@]} = 0 ] || printf '%s\n' "${files[@]}"
 }
 
 # Even a probe that hangs must not hang the run.
@@ -358,12 +367,71 @@ bounded() {
 	timeout -k 1 "${IPCNS_TIMEOUT:-10}" "$@"
 }
 
-# sweep NAMES: every object a run made on the host, as its scenarios logged
-# it before making it: whatever still answers a probe has leaked. Remove it,
-# say so.
+# sysv_key NAME: KEY, the key of NAME's SysV objects as /proc/sysvipc prints
+# it (signed decimal), as probe-sysv derives it; empty if it cannot say.
+declare -A sysv_keys=()
+sysv_key() {
+	if [ -n "${sysv_keys[$1]+set}" ]; then
+		KEY=${sysv_keys[$1]}
+		return
+	fi
+	KEY=$(bounded "$probes/probe-sysv" msg address "$1") && [[ $KEY =~ ^0x[0-9a-f]{8}$ ]] || KEY=""
+	if [ -n "$KEY" ]; then
+		KEY=$((KEY))
+		[ "$KEY" -gt 2147483647 ] && KEY=$((KEY - 4294967296))
+	fi
+	sysv_keys[$1]=$KEY
+}
+
+# sweep NAMES LISTING [BEFORE]: every object a run made on the host, as its
+# scenarios logged it before making it: whatever still answers a probe has
+# leaked. Remove it, say so. Only a name that LISTING (a snapshot taken
+# after the run) shows is asked about, a process a name costing seconds
+# under emulation; a SysV name only when LISTING has a SysV object of its
+# kind that BEFORE (the snapshot before the run) had not. The probe is asked
+# outright where nothing is listed: queues without /dev/mqueue mounted, the
+# files of a libc without /dev/shm.
 sweep() {
-	local mech name probe
+	local mech name line ask probe
+	local -A there=() before=() abstract=()
+	if [ -n "${3:-}" ]; then
+		while read -r line; do
+			[[ $line == sysv-* ]] && before[$line]=1
+		done <"$3"
+	fi
+	while read -r line; do
+		[ -z "${before[$line]:-}" ] || continue
+		there[$line]=1
+		[[ $line == sysv-* ]] && there[${line% key=*}]=1 # this kind has one
+	done <"$2"
 	while read -r mech name; do
+		case $mech in
+			sysv-*)
+				ask=${there[$mech]:-}
+				if [ -n "$ask" ]; then
+					sysv_key "$name"
+					[ -z "$KEY" ] || ask=${there[$mech key=$KEY]:-}
+				fi ;;
+			posix-mq)
+				ask=1
+				[ -n "${there[mount /dev/mqueue mqueue]:-}" ] && ask=${there[/dev/mqueue/$name]:-} ;;
+			posix-sem | posix-shm)
+				ask=1
+				# glibc's named semaphores are sem.NAME, musl's NAME
+				[ -d /dev/shm ] && ask=${there[/dev/shm/$name]:-${there[/dev/shm/sem.$name]:-}} ;;
+			fifo | unix-path) ask=""; [ -e "$name" ] || [ -L "$name" ] && ask=1 ;;
+			unix-abstract)
+				if [ "${#abstract[@]}" = 0 ] && [ -r /proc/net/unix ]; then
+					abstract[-]=1
+					while read -r _ _ _ _ _ _ _ line; do
+						[[ $line == @* ]] && abstract[${line#@}]=1
+					done </proc/net/unix
+				fi
+				ask=1
+				[ -n "${abstract[-]:-}" ] && ask=${abstract[$name]:-} ;;
+			*) ask=1 ;;
+		esac
+		[ -n "$ask" ] || continue
 		case $mech in
 			sysv-*) probe=("$probes/probe-sysv" "${mech#sysv-}") ;;
 			posix-*) probe=("$probes/probe-posix" "${mech#posix-}") ;;
@@ -391,31 +459,39 @@ sweep_stale() {
 		elif [ -z "$(find "$dir" -maxdepth 0 -mmin +1)" ]; then
 			continue
 		fi
-		n=$( { [ -f "$dir/names" ] && sweep "$dir/names"; } | grep -c '^leaked')
+		[ -f "$work/host" ] || snapshot >"$work/host"
+		n=$( { [ -f "$dir/names" ] && sweep "$dir/names" "$work/host"; } | grep -c '^leaked')
 		echo "cleared the directory of a run killed earlier ($dir): $n object(s) it left on the host removed"
 		rm -rf "$dir"
 	done
 }
 
-# The key, as /proc/sysvipc prints it (signed decimal), of each logged name.
-our_keys() {
-	local mech name key
-	while read -r mech name; do
-		case $mech in sysv-*) ;; *) continue ;; esac
-		key=$(bounded "$probes/probe-sysv" msg address "$name") || continue
-		[[ $key =~ ^0x[0-9a-f]{8}$ ]] || continue
-		key=$((key))
-		[ "$key" -gt 2147483647 ] && key=$((key - 4294967296))
-		echo "$mech key=$key"
-	done <"$work/names"
+# ours OBJECT: whether a SysV object of the snapshot ("sysv-msg key=K") has
+# the key of a name this run logged.
+declare -A our_keys=()
+ours() {
+	local mech name
+	if [ "${#our_keys[@]}" = 0 ]; then
+		our_keys[-]=1
+		while read -r mech name; do
+			case $mech in sysv-*) ;; *) continue ;; esac
+			sysv_key "$name"
+			[ -z "$KEY" ] || our_keys[$mech key=$KEY]=1
+		done <"$work/names"
+	fi
+	[ -n "${our_keys[$1]:-}" ]
 }
 
+# Bats' version, for the record: its start-up takes a second under
+# emulation, spent meanwhile.
+bats --version >"$work/bats-version" 2>/dev/null &
+bats_version=$!
 sweep_stale >>"$work/notes"
 # Whether this kernel and privilege let us make an IPC namespace at all:
 # if not, every cell is still recorded (as a skip saying why), but the run
 # measured nothing of IPC namespaces, whatever host-side controls passed.
 no_ns="" user_opt=()
-[ "$(id -u)" = 0 ] || user_opt=(--user)
+[ "$EUID" = 0 ] || user_opt=(--user)
 if [ -n "$audit" ]; then
 	: # an audit makes no namespace: it enters the target's
 elif ! why=$(bounded "$probes/ipcns" "${user_opt[@]}" -- true 2>&1); then
@@ -423,7 +499,7 @@ elif ! why=$(bounded "$probes/ipcns" "${user_opt[@]}" -- true 2>&1); then
 	echo "no IPC namespace can be made here: $no_ns" >>"$work/notes"
 fi
 snapshot | sort >"$work/before"
-start=$(date +%s.%N)
+start=$EPOCHREALTIME
 
 # The suite runs in its own process group, under a subreaper that ends every
 # holder and server it leaves; a signal to us ends the whole group.
@@ -461,12 +537,12 @@ while kill -0 "$suite_pid" 2>/dev/null; do # a signal cut the wait short
 	suite_rc=0
 	wait "$suite_pid" || suite_rc=$?
 done
-end=$(date +%s.%N)
+end=$EPOCHREALTIME
 
-sweep "$work/names" >>"$work/notes"
 snapshot | sort >"$work/after"
-our_keys >"$work/ours"
+sweep "$work/names" "$work/after" "$work/before" >>"$work/notes"
 leaks=$(grep -c '^leaked' "$work/notes")
+[ "$leaks" = 0 ] || snapshot | sort >"$work/after" # less what the sweep removed
 # Objects that appeared meanwhile: ours (by name or key) are leaks as well.
 while read -r obj; do
 	case $obj in
@@ -474,7 +550,7 @@ while read -r obj; do
 		sysctl*) echo "the host's $obj changed during the run (before: $(grep -F "${obj%%=*}=" "$work/before"))"
 			leaks=$((leaks + 1)) ;;
 		"mount $work"*) echo "leaked $obj"; leaks=$((leaks + 1)) ;;
-		sysv-*) if grep -qxF "$obj" "$work/ours"; then
+		sysv-*) if ours "$obj"; then
 				echo "leaked $obj"; leaks=$((leaks + 1))
 			else
 				echo "appeared during the run, not made by it: $obj"
@@ -482,6 +558,10 @@ while read -r obj; do
 		*) echo "appeared during the run, not made by it: $obj" ;;
 	esac
 done < <(comm -13 "$work/before" "$work/after") >>"$work/notes"
+# The verdicts, counted once (the judge, suites/scenario.sh, writes
+# "verdict" with no space and one word).
+read -r pass fail skip broken < <(awk 'match($0, /"verdict":"[a-z]*"/) { n[substr($0, RSTART + 11, RLENGTH - 12)]++ }
+	END { print n["pass"] + 0, n["fail"] + 0, n["skip"] + 0, n["broken"] + 0 }' "$work/cells.jsonl")
 [ -n "$interrupted" ] && echo "the run was interrupted by SIG$interrupted; the record is partial" >>"$work/notes"
 # A target that exited, or whose pid now names another process, makes the
 # audit's cells worthless, whatever they say.
@@ -492,22 +572,36 @@ for p in "$target_pid:$target_start" "$peer_pid:$peer_start"; do
 	vanished=1
 	echo "process ${p%:*} (the audit's target or peer) exited or was replaced during the audit: the record is void" >>"$work/notes"
 done
-[ "$suite_rc" != 0 ] && [ -z "$interrupted" ] && ! grep -qE '"verdict":"(fail|broken)"' "$work/cells.jsonl" &&
+[ "$suite_rc" != 0 ] && [ -z "$interrupted" ] && [ $((fail + broken)) = 0 ] &&
 	echo "the suite exited $suite_rc without a failed cell: see the Bats output" >>"$work/notes"
 [ "$leaks" = 0 ] && echo "leak check: no IPC object, /dev/shm or /dev/mqueue entry, mount or IPC sysctl change of this run is left on the host" >>"$work/notes"
 
-# The record.
-version() { "$@" 2>/dev/null | grep -o -m 1 '[0-9][0-9.]*[0-9]' | head -n 1; }
-distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null)
+# The record, with as few processes as it can (each costs some 50 ms under
+# emulation, --kernel).
+# version TEXT: the first version number in TEXT, in V.
+version() { V=""; [[ $1 =~ [0-9][0-9.]*[0-9] ]] && V=${BASH_REMATCH[0]}; }
+distro=""
+{ while IFS= read -r line; do
+	case $line in PRETTY_NAME=*) distro=${line#PRETTY_NAME=} distro=${distro#\"} distro=${distro%\"} ;; esac
+done </etc/os-release; } 2>/dev/null
+read -r release arch < <(uname -rm)
+# tenths of a second between two EPOCHREALTIMEs (whose point follows the locale)
+tenths=$(( (10#${end//[.,]/} - 10#${start//[.,]/} + 50000) / 100000 ))
 {
-	printf 'kernel\t%s\narch\t%s\ndistro\t%s\n' "$(uname -r)" "$(uname -m)" "${distro:-unknown}"
-	printf 'privilege\t%s\n' "$([ "$(id -u)" = 0 ] && echo root || echo rootless)"
-	printf 'util-linux\t%s\nbats\t%s\n' "$(version unshare --version)" "$(version bats --version)"
-	case $(cc --version 2>/dev/null | head -n 1) in
-		*clang*) printf 'cc\tclang %s\n' "$(version cc --version)" ;;
+	printf 'kernel\t%s\narch\t%s\ndistro\t%s\n' "$release" "$arch" "${distro:-unknown}"
+	printf 'privilege\t%s\n' "$([ "$EUID" = 0 ] && echo root || echo rootless)"
+	version "$(unshare --version 2>/dev/null)"
+	printf 'util-linux\t%s\n' "$V"
+	wait "$bats_version" 2>/dev/null
+	line="" && read -r line <"$work/bats-version"
+	version "$line"
+	printf 'bats\t%s\n' "$V"
+	cc=$(cc --version 2>/dev/null)
+	case ${cc%%$'\n'*} in
+		*clang*) version "$cc"; printf 'cc\tclang %s\n' "$V" ;;
 		*) printf 'cc\tgcc %s\n' "$(cc -dumpfullversion 2>/dev/null)" ;;
 	esac
-	printf 'date\t%s\nduration\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')"
+	TZ=UTC0 printf 'date\t%(%Y-%m-%dT%H:%M:%SZ)T\nduration\t%d.%d\n' -1 $((tenths / 10)) $((tenths % 10))
 	printf 'run_id\t%s\ncommand\t%s\n' "$run_id" "./run-tests.sh${audit:+ ${container:+--container $container}${against:+--against $against}${peer:+ --peer $peer}${expect:+ --expect $expect}}"
 	printf '%s' "$target_meta"
 	[ -z "$audit" ] || printf 'target\tpolicy\t%s\n' "${expect:-none}"
@@ -515,17 +609,17 @@ distro=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release
 	# who may make namespaces (a CI runner's AppArmor policy, say).
 	if [ -n "$config" ]; then
 		printf 'config_source\t%s\n' "$config"
-		for o in NAMESPACES IPC_NS USER_NS NET_NS PID_NS SYSVIPC POSIX_MQUEUE CHECKPOINT_RESTORE \
-			UNIX TMPFS SHMEM MEMFD_CREATE EVENTFD; do
-			v=$(sed -n "s/^CONFIG_$o=//p" "$work/kconfig")
-			printf 'config\tCONFIG_%s\t%s\n' "$o" "${v:-n}"
-		done
+		awk -F = 'BEGIN { n = split("NAMESPACES IPC_NS USER_NS NET_NS PID_NS SYSVIPC POSIX_MQUEUE " \
+			"CHECKPOINT_RESTORE UNIX TMPFS SHMEM MEMFD_CREATE EVENTFD", o, " ") }
+			{ v[$1] = substr($0, length($1) + 2) }
+			END { for (i = 1; i <= n; i++) printf "config\tCONFIG_%s\t%s\n", o[i], ("CONFIG_" o[i]) in v ? v["CONFIG_" o[i]] : "n" }' \
+			"$work/kconfig"
 	fi
 	for f in kernel/apparmor_restrict_unprivileged_userns kernel/unprivileged_userns_clone \
 		user/max_user_namespaces user/max_ipc_namespaces; do
-		[ -r "/proc/sys/$f" ] && printf 'sysctl\t%s\t%s\n' "${f//\//.}" "$(cat "/proc/sys/$f")"
+		[ -r "/proc/sys/$f" ] && read -r v <"/proc/sys/$f" && printf 'sysctl\t%s\t%s\n' "${f//\//.}" "$v"
 	done
-	sed 's/^/note\t/' "$work/notes"
+	while IFS= read -r line; do printf 'note\t%s\n' "$line"; done <"$work/notes"
 } >"$work/meta"
 # A guest (--kernel) hands its raw record to the host, which renders it: one
 # writer of RESULTS.md.
@@ -537,11 +631,10 @@ fi
 cp "$work/cells.jsonl" "$output/cells.jsonl"
 [ -n "$top_record" ] && cp "$output/RESULTS.md" "$src/RESULTS.md"
 
-# The judge writes "verdict" with no space and one word (suites/scenario.sh).
-count() { grep -c "\"verdict\":\"$1\"" "$work/cells.jsonl"; }
-pass=$(count pass) fail=$(count fail) skip=$(count skip) broken=$(count broken)
 say "$((pass + fail + skip + broken)) cells: $pass pass, $fail fail, $skip skipped, $broken broken; record in $output"
-grep -v '^leak check' "$work/notes" | sed 's/^/run-tests: /' >&2
+while IFS= read -r line; do
+	[[ $line == "leak check"* ]] || say "$line"
+done <"$work/notes"
 # An audit's answer, as RESULTS.md puts it first: what is shared, and with whom.
 [ -n "$audit" ] && [ -z "$raw" ] && sed -n 's/^- \*\*\([^*]*\):\*\* /audit: \1: /p' "$output/RESULTS.md" >&2
 
