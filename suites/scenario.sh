@@ -29,7 +29,10 @@ observation: neither the kernel's fault nor a skip), 4 every cell skipped
 EOF
 }
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# No process is spent here that a loop can spare: under emulation (--kernel)
+# each costs some 50 ms, and a run calls this 14 times.
+here=${BASH_SOURCE[0]%/*}
+[ "$here" != "${BASH_SOURCE[0]}" ] || here=.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 : "${IPCNS_PROBES:=$here/../build/probes}"
@@ -42,7 +45,7 @@ CELLS=0 SKIPS=0 DEVIATIONS=0 BROKEN=0
 shopt -s extglob # the fixtures' fields are patterns
 
 # The running kernel as MAJOR*1000+MINOR, for the fixtures' kernel column.
-KERNEL=$(uname -r)
+read -r KERNEL </proc/sys/kernel/osrelease || KERNEL=$(uname -r)
 KERNEL=$((${KERNEL%%.*} * 1000 + $(v=${KERNEL#*.}; echo "${v%%[!0-9]*}")))
 
 # kernel_matches ">=6.9" | "<5.19" | "*": does the running kernel qualify?
@@ -60,31 +63,45 @@ kernel_matches() {
 
 # The rows of fixtures/PROBE.tsv, the expectations of PROBE's cells (and of
 # no other's), read once into columns: mechanism, scenario, namespaces
-# (extglob patterns), kernel bound, expected value, why.
-FM=() FS=() FN=() FK=() FE=() FW=()
+# (extglob patterns), kernel bound, expected value, and the expected value
+# and why as JSON (FEJ, FWJ), quoted once a row rather than once a cell.
+FM=() FS=() FN=() FK=() FE=() FEJ=() FWJ=()
+declare -A ROW=() # "MECH SCENARIO NAMESPACES": its row, once looked up
 load_fixtures() {
 	local m s n k e why
+	FM=() FS=() FN=() FK=() FE=() FEJ=() FWJ=() ROW=()
 	while read -r m s n k e why; do
 		case $m in '#'* | '') continue ;; esac
-		FM+=("$m") FS+=("$s") FN+=("$n") FK+=("$k") FE+=("$e") FW+=("$why")
+		FM+=("$m") FS+=("$s") FN+=("$n") FK+=("$k") FE+=("$e")
+		json "$e"
+		FEJ+=("$J")
+		json "$why"
+		FWJ+=("$J")
 	done <"$1"
 }
 
-# expected MECH SCENARIO NAMESPACES: the first matching row gives EXPECTED
-# and WHY. "any" expects only that something valid was observed: for
-# behaviour that distributions backport.
+# expected MECH SCENARIO NAMESPACES: the first matching row gives EXPECTED,
+# and as JSON EJ and WJ (why). "any" expects only that something valid was
+# observed: for behaviour that distributions backport.
 expected() {
-	local i
-	EXPECTED="" WHY="no row in the probe's fixtures"
-	for i in "${!FM[@]}"; do
-		# shellcheck disable=SC2254 # the fixture's fields are patterns
-		case $1 in ${FM[i]}) case $2 in ${FS[i]}) case $3 in ${FN[i]})
-			kernel_matches "${FK[i]}" || continue
-			EXPECTED=${FE[i]} WHY=${FW[i]}
-			return ;;
-		esac ;; esac ;; esac
-	done
+	local i=${ROW["$1 $2 $3"]:-} j
+	if [ -z "$i" ]; then
+		i=-1
+		for j in "${!FM[@]}"; do
+			# shellcheck disable=SC2254 # the fixture's fields are patterns
+			case $1 in ${FM[j]}) case $2 in ${FS[j]}) case $3 in ${FN[j]})
+				kernel_matches "${FK[j]}" && { i=$j; break; } ;;
+			esac ;; esac ;; esac
+		done
+		ROW["$1 $2 $3"]=$i
+	fi
+	if [ "$i" = -1 ]; then
+		EXPECTED="" EJ=null WJ=$NO_ROW
+	else
+		EXPECTED=${FE[i]} EJ=${FEJ[i]} WJ=${FWJ[i]}
+	fi
 }
+NO_ROW='"no row in the probe'"'"'s fixtures"'
 
 # cell MECH SCENARIO ENTRY: judge OBSERVED (in namespaces NS) against the
 # expectation, and record it.
@@ -104,25 +121,33 @@ cell() {
 	CELLS=$((CELLS + 1))
 	printf '%s %s %s %s %s: %s, expected %s (%s)\n' "$verdict" "$1" "$2" "$3" "$NS" \
 		"${observed:-no observation}" "${EXPECTED:-?}" "$DETAIL"
-	# A line of JSON a cell (cells.jsonl); json leaves each field in J, so
-	# that no subshell is spent on it.
-	local line="" value i=0
-	for value in "$1" "$2" "$3" "$NS" "$EXPECTED" "$observed" "$verdict" "$DETAIL" "$WHY"; do
-		json "$value"
-		line+=",\"${KEYS[i]}\":$J"
-		i=$((i + 1))
-	done
-	printf '{%s}\n' "${line#,}" >>"$IPCNS_RECORD"
+	# A line of JSON a cell (cells.jsonl), in RECORD until the probe's cells
+	# are judged. Bash spends some 5000 instructions a statement (a cell is
+	# ~10 ms under emulation, --kernel): a cell with nothing to escape, as
+	# most are, is only quoted ("" as null), and json walks the others.
+	local f=("$1" "$2" "$3" "$NS" "$observed" "$verdict" "$DETAIL") i line
+	if [[ ${f[*]} == *[$'\x01'-$'\x1f'$'\x7f'\"\\]* ]]; then
+		for i in "${!f[@]}"; do
+			json "${f[i]}"
+			f[i]=$J
+		done
+	else
+		f=("${f[@]/#/\"}")
+		f=("${f[@]/%/\"}")
+		f=("${f[@]/#\"\"/null}")
+	fi
+	printf -v line '{"mechanism":%s,"scenario":%s,"entry":%s,"namespaces":%s,"expected":%s,"observed":%s,"verdict":%s,"detail":%s,"why":%s}' \
+		"${f[0]}" "${f[1]}" "${f[2]}" "${f[3]}" "$EJ" "${f[4]}" "${f[5]}" "${f[6]}" "$WJ"
+	RECORD+=$line$'\n'
 }
-KEYS=(mechanism scenario entry namespaces expected observed verdict detail why)
 
 # json TEXT: TEXT as a JSON string ("" as null), in J: backslashes, quotes
 # and control characters escaped. What a probe printed may hold any of them.
 json() {
 	local s=$1 c i
 	[ -n "$s" ] || { J=null; return; }
-	s=${s//\\/\\\\}
-	s=${s//\"/\\\"}
+	[[ $s == *\\* ]] && s=${s//\\/\\\\}
+	[[ $s == *\"* ]] && s=${s//\"/\\\"}
 	if [[ $s == *[[:cntrl:]]* ]]; then
 		J=""
 		for ((i = 0; i < ${#s}; i++)); do
@@ -139,27 +164,37 @@ json() {
 # fails outright (or prints nothing) is a cell of its own, named after it:
 # broken (neither a pass nor the kernel's fault), or a skip when it said
 # "unsupported" (4) before observing anything.
+# The probes' stderr, for a cell's reason: one file a judge, made at its
+# first probe.
+ERR=""
 observe() {
-	local tag mech scen entry ns observed detail n=0 rc=0 out err
-	err=$(mktemp "${TMPDIR:-/tmp}/ipcns-err.XXXXXX") || return 3
-	out=$(timeout -k 1 $((3 * IPCNS_TIMEOUT)) "$@" 2>"$err") || rc=$?
-	# Tabs are whitespace to read, and would merge an empty observed value
-	# with its neighbour: split on a separator that is not.
-	while IFS=$'\x1f' read -r tag mech scen entry ns observed detail; do
-		[ "$tag" = OBSERVE ] || continue
+	local line mech scen entry ns observed detail n=0 rc=0 out first=""
+	if [ -z "$ERR" ]; then
+		ERR=$(mktemp "${TMPDIR:-/tmp}/ipcns-err.XXXXXX") || return 3
+		trap 'rm -f "$ERR"' EXIT
+	fi
+	out=$(timeout -k 1 $((3 * IPCNS_TIMEOUT)) "$@" 2>"$ERR") || rc=$?
+	RECORD=""
+	while IFS= read -r line; do
+		[[ $line == OBSERVE || $line == OBSERVE$'\t'* ]] || continue
+		# Tabs are whitespace to read, and would merge an empty observed
+		# value with its neighbour: split on a separator that is not.
+		IFS=$'\x1f' read -r _ mech scen entry ns observed detail <<<"${line//$'\t'/$'\x1f'}"
 		n=$((n + 1))
-		NS=$ns OBSERVED=$observed DETAIL=${detail//$'\t'/ }
+		NS=$ns OBSERVED=$observed DETAIL=$detail
 		cell "$mech" "$scen" "$entry"
-	done <<<"${out//$'\t'/$'\x1f'}"
+	done <<<"$out"
 	if [ "$rc" != 0 ] || [ "$n" = 0 ]; then
+		read -r first <"$ERR"
 		case $rc in 124 | 137) detail="timed out after $((3 * IPCNS_TIMEOUT)) s" ;; *) detail="" ;; esac
-		NS=- OBSERVED="" DETAIL="${1##*/} exited $rc after $n observations${detail:+: $detail}: $(head -n 1 "$err")"
+		NS=- OBSERVED="" DETAIL="${1##*/} exited $rc after $n observations${detail:+: $detail}: $first"
 		# 4, the vocabulary's skip: the probe found nothing it could measure
-		[ "$rc" = 4 ] && [ "$n" = 0 ] && OBSERVED=skip DETAIL=$(head -n 1 "$err")
+		[ "$rc" = 4 ] && [ "$n" = 0 ] && OBSERVED=skip DETAIL=$first
 		# named after the probe and its first argument ("-": it took none)
 		cell "${1##*/}" "${2:--}" -
 	fi
-	rm -f "$err"
+	# the probe's cells in one write
+	printf '%s' "$RECORD" >>"$IPCNS_RECORD"
 }
 
 main() {
@@ -181,7 +216,7 @@ main() {
 		[ "${#args[@]}" -gt 0 ] || { usage >&2; return 2; }
 		case ${args[0]} in */*) ;; *) args[0]=$IPCNS_PROBES/${args[0]} ;; esac
 		fixtures=${args[0]##*/} fixtures=$IPCNS_FIXTURES/${fixtures%.sh}.tsv
-		FM=() FS=() FN=() FK=() FE=() FW=()
+		load_fixtures /dev/null
 		# No file: its cells are still measured and recorded, each failing
 		# for want of an expectation ("no row in the probe's fixtures").
 		if [ -r "$fixtures" ]; then
