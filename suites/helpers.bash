@@ -23,3 +23,18 @@ measure() {
 			;;
 	esac
 }
+
+# measure_each PROBE [ARG...] -- ITEM...: measure PROBE [ARG...] ITEM for
+# each ITEM, in one judge.
+measure_each() {
+	local probe=() args=() item
+	while [ "$1" != -- ]; do
+		probe+=("$1")
+		shift
+	done
+	shift
+	for item; do
+		args+=(--observe "${probe[@]}" "$item")
+	done
+	measure "${args[@]}"
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Contract tests of the probes of suites/050-boundary.bats, a topic each:
+# Contract tests of the boundary probes (suites/ipcns.bats), a topic each:
 # probe-sem-undo, probe-shm-handles, probe-sysv-ids, probe-nsfs-identity.
 # Usage, the shape of their OBSERVE lines, that a measurement can come out
 # either way, that a kernel without a feature gives skips naming it (on the
