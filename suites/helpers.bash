@@ -24,17 +24,17 @@ measure() {
 	esac
 }
 
-# measure_each PROBE [ARG...] -- ITEM...: measure PROBE [ARG...] ITEM for
-# each ITEM, in one judge.
-measure_each() {
-	local probe=() args=() item
+# each PROBE [ARG...] -- ITEM...: a run of PROBE [ARG...] ITEM for each
+# ITEM, added to OBSERVE for one measure.
+OBSERVE=()
+each() {
+	local probe=() item
 	while [ "$1" != -- ]; do
 		probe+=("$1")
 		shift
 	done
 	shift
 	for item; do
-		args+=(--observe "${probe[@]}" "$item")
+		OBSERVE+=(--observe "${probe[@]}" "$item")
 	done
-	measure "${args[@]}"
 }

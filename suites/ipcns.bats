@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
-# The suite: a test a kind of measurement, each measuring its cells through
+# The suite: a test a topic, each measuring its cells through
 # suites/scenario.sh (the judge), which compares them with fixtures/PROBE.tsv.
-# Fourteen tests in one file, on purpose: Bats spends ~30 ms a test and as
-# much again a file here, a second or more of each under emulation
-# (--kernel), while the record has every cell (RESULTS.md, results.json,
-# JUnit, KTAP) and a failing test lists every cell with its verdict. The test
-# names are what --filter picks.
+# Eight tests in one file, on purpose: Bats spends ~30 ms a test and as much
+# again a file here (some 90 cells' worth of the judge), a second or more of
+# each under emulation (--kernel), while the record has every cell
+# (RESULTS.md, results.json, JUnit, KTAP) and a failing test lists every cell
+# with its verdict. The test names are what --filter picks: each names the
+# groups of cells it measures.
 
 load helpers
 
@@ -18,14 +19,16 @@ NAMED=(sysv-msg sysv-sem sysv-shm posix-mq posix-sem posix-shm fifo unix-path un
 # namespace to host; sibling namespaces; the same name on both sides; joining
 # through setns, pidfd and util-linux (probe-named --help).
 @test "named mechanisms: SysV msg, sem, shm; POSIX mq, sem, shm; FIFO; unix path and abstract sockets" {
-	measure_each probe-named -- "${NAMED[@]}"
+	each probe-named -- "${NAMED[@]}"
+	measure "${OBSERVE[@]}"
 }
 
 # Inherited channels: a child in a new IPC namespace sends through a channel it
 # inherited; does the value reach the parent outside? The positive control is
 # the same probe making no namespace.
 @test "inherited channels: pipe, socketpair, eventfd, memfd, unnamed POSIX semaphore, signal" {
-	measure_each probe-inherit --cells -- pipe socketpair eventfd memfd posix-sem-unnamed signal
+	each probe-inherit --cells -- pipe socketpair eventfd memfd posix-sem-unnamed signal
+	measure "${OBSERVE[@]}"
 }
 
 # Container-like variants: a new IPC namespace together with a mount namespace
@@ -34,43 +37,44 @@ NAMED=(sysv-msg sysv-sem sysv-shm posix-mq posix-sem posix-shm fifo unix-path un
 # mechanism. They show where POSIX named semaphores, POSIX shared memory and
 # abstract sockets become isolated, and that FIFOs and pathname sockets do
 # not.
-@test "with a mnt namespace: every named mechanism, host to namespace and namespace to host" {
-	measure_each probe-named --variant mnt -- "${NAMED[@]}"
-}
-
-@test "with a net namespace: every named mechanism, host to namespace and namespace to host" {
-	measure_each probe-named --variant net -- "${NAMED[@]}"
+@test "variants: every named mechanism with a mnt namespace and with a net namespace, host to namespace and back" {
+	each probe-named --variant mnt -- "${NAMED[@]}"
+	each probe-named --variant net -- "${NAMED[@]}"
+	measure "${OBSERVE[@]}"
 }
 
 # Per-namespace sysctls: the 16 IPC sysctls, measured by probe-sysctl-defaults
 # and probe-sysctl-writes in IPC namespaces they make themselves; every write
 # happens in one of them, never on the host.
-@test "sysctls: a new namespace starts from the defaults, not its parent's values" {
-	measure --observe probe-sysctl-defaults new-ns-default
-}
-
-@test "sysctls: writes stay on their side, an fd keeps its namespace, the owning user namespace's root may write" {
-	measure_each probe-sysctl-writes -- child-write-hidden parent-write-hidden fd-bound rootless-write
+@test "sysctls: a new namespace starts from the defaults; writes stay on their side, an fd keeps its namespace, the owning user namespace's root may write" {
+	each probe-sysctl-defaults -- new-ns-default
+	each probe-sysctl-writes -- child-write-hidden parent-write-hidden fd-bound rootless-write
+	measure "${OBSERVE[@]}"
 }
 
 # What happens at the boundary of an IPC namespace: SEM_UNDO when a process
 # crosses it, handles made before unshare, SysV ids from the other side, and
-# what nsfs says of a namespace. A probe a topic measures its cells in one
+# what nsfs says of a namespace. A probe a group measures its cells in one
 # process, inside a namespace it makes.
-@test "sem-undo: SEM_UNDO at unshare and setns; CLONE_NEWIPC with CLONE_SYSVSEM" { measure --observe probe-sem-undo; }
-@test "handles: shm mappings and ids, mqueue fds and names across unshare; shm_rmid_forced" { measure --observe probe-shm-handles; }
-@test "ids: ids restart, host ids and /proc/sysvipc seen from a new namespace" { measure --observe probe-sysv-ids; }
-@test "identity: the namespace's inode after unshare and setns; nsfs ioctls" { measure --observe probe-nsfs-identity; }
+@test "boundary: sem-undo at unshare and setns; handles (shm, mqueue) across unshare; ids from either side; identity through nsfs" {
+	measure --observe probe-sem-undo --observe probe-shm-handles --observe probe-sysv-ids \
+		--observe probe-nsfs-identity
+}
 
 # How long IPC objects live, and which namespace an mqueue mount shows.
-@test "lifetime: objects kept by an nsfs fd alone, destroyed with the last holder" { measure --observe probe-lifetime; }
-@test "mqueue-fs: mounts before and after unshare, queues as files, mounting in a user namespace" { measure --observe probe-mqueue-fs; }
+@test "lifetime and mqueue-fs: objects kept by an nsfs fd alone, destroyed with the last holder; mqueue mounts across unshare and in a user namespace" {
+	measure --observe probe-lifetime --observe probe-mqueue-fs
+}
 
 # The limits on IPC namespaces and what they share: max_ipc_namespaces, and
 # the RLIMIT_MSGQUEUE budget across IPC namespaces of one user, in a user
 # namespace of its own. (Churning thousands of namespaces is tools/stress.sh.)
-@test "limits: max_ipc_namespaces gives ENOSPC; RLIMIT_MSGQUEUE is spent per user across IPC namespaces" { measure --observe probe-limits; }
+@test "limits: max_ipc_namespaces gives ENOSPC; RLIMIT_MSGQUEUE is spent per user across IPC namespaces" {
+	measure --observe probe-limits
+}
 
 # What util-linux's tools show across IPC namespaces (the seed note's terminal
 # session).
-@test "tools: ipcmk, ipcs, lsipc, nsenter, lsns, ipcrm; a namespace kept by a bind mount" { measure --observe probe-util-linux; }
+@test "tools: ipcmk, ipcs, lsipc, nsenter, lsns, ipcrm; a namespace kept by a bind mount" {
+	measure --observe probe-util-linux
+}
