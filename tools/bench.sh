@@ -9,34 +9,36 @@ set -u
 
 usage() {
 	cat <<'EOF'
-usage: tools/bench.sh [RUNS] [--kernel BZIMAGE [--config FILE]]
+usage: tools/bench.sh [RUNS] [--kernel BZIMAGE [--modules DIR] [--config FILE]]
   RUNS     how many timed runs (1..50, default 5; 3 with --kernel), after one
            untimed run that builds the probes and warms the caches
   --kernel time ./run-tests.sh --kernel BZIMAGE instead: the suite's time in
-           the guest, and the time to reach /init
+           the guest, and the time to reach /init (--modules and --config
+           go to it: a distribution's kernel needs its modules for 9p)
 exit: 0 measured, 1 the suite failed, 2 usage, 3 cannot run
 EOF
 }
 
-runs="" kernel="" config=""
+runs="" kernel="" config="" modules=""
 while [ $# -gt 0 ]; do
 	case $1 in
 		-h | --help) usage; exit 0 ;;
-		--kernel | --config)
+		--kernel | --config | --modules)
 			[ -n "${2:-}" ] || { usage >&2; exit 2; }
-			case $1 in --kernel) kernel=$2 ;; *) config=$2 ;; esac
+			case $1 in --kernel) kernel=$2 ;; --config) config=$2 ;; *) modules=$2 ;; esac
 			shift 2 ;;
 		'' | *[!0-9]*) usage >&2; exit 2 ;;
 		*) [ -z "$runs" ] || { usage >&2; exit 2; }; runs=$1; shift ;;
 	esac
 done
-[ -z "$config" ] || [ -n "$kernel" ] || { echo "bench: --config goes with --kernel" >&2; usage >&2; exit 2; }
+[ -z "$config$modules" ] || [ -n "$kernel" ] || { echo "bench: --config and --modules go with --kernel" >&2; usage >&2; exit 2; }
 [ -n "$runs" ] || runs=$([ -n "$kernel" ] && echo 3 || echo 5)
 if [ "$runs" -lt 1 ] || [ "$runs" -gt 50 ]; then
 	usage >&2
 	exit 2
 fi
 [ -z "$kernel" ] || [ -f "$kernel" ] || { echo "bench: no kernel file '$kernel'" >&2; exit 2; }
+[ -z "$modules" ] || [ -d "$modules" ] || { echo "bench: no modules directory '$modules'" >&2; usage >&2; exit 2; }
 command -v python3 >/dev/null || { echo "bench: python3 is not installed (tools/deps.sh run)" >&2; exit 3; }
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,6 +48,7 @@ trap 'rm -rf "$out"' EXIT
 suite=("$src/run-tests.sh" --no-install)
 [ -n "$kernel" ] && suite+=(--kernel "$kernel")
 [ -n "$config" ] && suite+=(--config "$config")
+[ -n "$modules" ] && suite+=(--modules "$modules")
 
 # timed DIR: one run into DIR; prints "WALL_MS PEAK_KIB" (getrusage of the
 # children: the largest process of the run's tree).
