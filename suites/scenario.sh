@@ -172,6 +172,10 @@ observe() {
 	if [ -z "$ERR" ]; then
 		ERR=$(mktemp "${TMPDIR:-/tmp}/ipcns-err.XXXXXX") || return 3
 		trap 'rm -f "$ERR"' EXIT
+		# a signal runs no EXIT trap by itself
+		trap 'exit 129' HUP
+		trap 'exit 130' INT
+		trap 'exit 143' TERM
 	fi
 	out=$(timeout -k 1 $((3 * IPCNS_TIMEOUT)) "$@" 2>"$ERR") || rc=$?
 	RECORD=""
