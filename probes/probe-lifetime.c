@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,6 +29,7 @@
 #define SMALL_BYTES 4096
 #define BIG_BYTES (32ul << 20) /* large enough to stand out in Shmem */
 #define FREE_BOUND_MS 5000
+#define CHUNK_BYTES (1ul << 20)
 /* What ENOSYS from shmget means */
 #define NO_SYSVIPC "this kernel lacks SysV IPC (CONFIG_SYSVIPC is off)"
 
@@ -63,7 +65,14 @@ static int shm_make(int key, size_t bytes)
 	p = shmat(id, NULL, 0);
 	if (p == (void *)-1)
 		return cells_note(-1, errno, "shmat(%d)", id);
-	memset(p, 'x', bytes);
+	/* A window at a time, each given back once written: the segment keeps
+	 * the pages (Shmem), this process does not hold them all at once. */
+	for (size_t at = 0; at < bytes; at += CHUNK_BYTES) {
+		size_t n = bytes - at < CHUNK_BYTES ? bytes - at : CHUNK_BYTES;
+
+		memset(p + at, 'x', n);
+		madvise(p + at, n, MADV_DONTNEED);
+	}
 	probe_format_value(p, bytes, VALUE);
 	shmdt(p);
 	return 0;
