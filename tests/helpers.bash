@@ -63,9 +63,13 @@ nobody_path() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$1" && return 0
 	NOBODY_COPY=$(mktemp -d /tmp/ipcns-nobody.XXXXXX) || return 1
 	cp -RL "$dir" "$NOBODY_COPY/" || return 1
-	lib=$(dirname "$(readlink -f "$1")")/../suites/lib.sh
-	if [ -f "$lib" ]; then
-		mkdir "$NOBODY_COPY/suites" && cp "$lib" "$NOBODY_COPY/suites/" || return 1
+	# A shell probe sources these beside its real directory (probe-util-linux).
+	lib=$(dirname "$(readlink -f "$1")")
+	if [ -f "$lib/../suites/lib.sh" ]; then
+		mkdir "$NOBODY_COPY/suites" && cp "$lib/../suites/lib.sh" "$NOBODY_COPY/suites/" || return 1
+	fi
+	if [ -f "$lib/lib/util-linux.sh" ]; then
+		mkdir -p "$NOBODY_COPY/${dir##*/}/lib" && cp "$lib/lib/util-linux.sh" "$NOBODY_COPY/${dir##*/}/lib/" || return 1
 	fi
 	chmod -R a+rX,go-w "$NOBODY_COPY"
 	NOBODY_PATH=$NOBODY_COPY/${dir##*/}/${1##*/}

@@ -118,6 +118,7 @@ teardown() {
 		wait "$pid" 2>/dev/null || true
 	done
 	user_copy_remove
+	nobody_copy_remove
 }
 
 # ---- help and usage errors -------------------------------------------------
@@ -478,14 +479,18 @@ endpoint_contract() {
 # joiner stayed an unmapped uid (mq_open: EOVERFLOW).
 @test "ipcns --join: a container's user namespace is entered last, and as its root" {
 	require_root "writing another user namespace's id map"
-	local ipc entry
+	local ipc entry q
+	# Root inside is uid 100000 outside: the probes it runs must be readable
+	# by others (the checkout may be under /root).
+	nobody_path "$P/probe-posix" || skip "no copy of the probes that others may run"
+	q=${NOBODY_PATH%/*}
 	for ipc in host own; do
 		if [[ $ipc == host ]]; then ns_target "0 100000 65536" --user; else ns_target "0 100000 65536" --user --ipc; fi
 		track_pid "$TARGET"
 		for entry in setns pidfd; do
 			run -0 "$P/ipcns" --join "$TARGET" --entry "$entry" -- sh -c \
 				'id -u && "$0"/probe-posix mq create "$1" 7 && "$0"/probe-posix mq get "$1" && readlink /proc/self/ns/ipc' \
-				"$P" "$NAME-$ipc-$entry"
+				"$q" "$NAME-$ipc-$entry"
 			assert_output "0"$'\n'"7"$'\n'"$(readlink "/proc/$TARGET/ns/ipc")"
 			if [[ $ipc == host ]]; then # the host's queue: seen here, removed here
 				run -0 "$P/probe-posix" mq get "$NAME-$ipc-$entry"
