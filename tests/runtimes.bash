@@ -44,8 +44,11 @@ runtime_ready() {
 	fi
 }
 
+# elapsed T0: seconds since EPOCHREALTIME was T0, in bash alone (no bc on
+# a fresh machine).
 elapsed() {
-	printf '%.2f' "$(bc <<<"$EPOCHREALTIME - $1")"
+	local us=$((${EPOCHREALTIME/./} - ${1/./}))
+	printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000))
 }
 
 # audit_mode RUNTIME MODE: start MODE's container (and, for "peer", the
