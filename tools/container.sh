@@ -177,7 +177,10 @@ container_resolve() {
 		if [ "$r" = docker ] && ! command -v docker >/dev/null && ! command -v dockerd >/dev/null; then continue; fi
 		found+=" $r"
 		rc=0
-		out=$(rt "$r" inspect --type container -f "$fmt" -- "$want" 2>&1) || rc=$?
+		# stdout alone: podman 5 warns on stderr (cgroups v1) even when it
+		# answers; its error, when it does not, is asked for again.
+		out=$(rt "$r" inspect --type container -f "$fmt" -- "$want" 2>/dev/null) || rc=$?
+		[ "$rc" = 0 ] || out=$(rt "$r" inspect --type container -f "$fmt" -- "$want" 2>&1 >/dev/null)
 		if [ "$rc" = 0 ]; then
 			IFS=$'\t' read -r -a fields <<<"${out%%$'\n'*}"
 			if [ "${fields[0]}" != true ]; then

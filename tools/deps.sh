@@ -79,7 +79,9 @@ needs_test=(
 	# choice, apt takes crun, which cannot run everywhere (the suite runs
 	# podman --runtime runc).
 	"?podman | command -v podman && command -v runc | podman,runc | podman,runc | podman,runc | podman,runc"
-	"?dockerd | command -v dockerd | docker.io | moby-engine | docker | docker"
+	# Debian 13 moved docker's client to docker-cli, which Debian 12 lacks:
+	# "?" after a package: where the distribution has it.
+	"?dockerd | command -v dockerd && command -v docker | docker.io,docker-cli? | moby-engine | docker | docker"
 )
 # Alpine's package is qemu-system-x86_64; Debian's busybox-static is static,
 # Fedora's and Arch's busybox are static builds too.
@@ -163,7 +165,7 @@ list=("${needs_run[@]}")
 
 # A name with "?" is optional: installed with the rest, but where it cannot be
 # the suite still runs and skips the cells that need it, naming it.
-missing=() optional=() packages=()
+missing=() optional=() packages=() maybe=()
 pm=$(manager)
 for need in "${list[@]}"; do
 	IFS='|' read -r -a f <<<"$need"
@@ -182,8 +184,15 @@ for need in "${list[@]}"; do
 		pacman) pkg=${f[5]} ;;
 		*) pkg=- ;;
 	esac
-	# Each package once: several tools come from one.
-	[ "$pkg" != - ] && [[ " ${packages[*]} " != *" ${pkg//,/ } "* ]] && packages+=("${pkg//,/ }")
+	# Each package once: several tools come from one. "pkg?": asked for
+	# only where the distribution has it (after apt-get update, below).
+	for p in ${pkg//,/ }; do
+		[ "$p" != - ] || continue
+		case $p in
+			*\?) [[ " ${maybe[*]} " == *" ${p%\?} "* ]] || maybe+=("${p%\?}") ;;
+			*) [[ " ${packages[*]} " == *" $p "* ]] || packages+=("$p") ;;
+		esac
+	done
 done
 [ "${#missing[@]}" -eq 0 ] && [ "${#optional[@]}" -eq 0 ] && exit 0
 
@@ -201,7 +210,12 @@ fi
 case $pm in
 	apt-get)
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages[@]} ;;
+		apt-get update -qq && {
+			for p in "${maybe[@]}"; do
+				apt-cache show "$p" >/dev/null 2>&1 && packages+=("$p")
+			done
+			apt-get install -y -qq --no-install-recommends ${packages[@]}
+		} ;;
 	dnf) dnf install -y -q ${packages[@]} ;;
 	apk) apk add -q --update-cache ${packages[@]} ;;
 	pacman) pacman -Sy --noconfirm --needed ${packages[@]} ;;
