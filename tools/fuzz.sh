@@ -54,9 +54,11 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 check || exit
 if [ ! -f "$build/build.ninja" ]; then
+	# The log beside the build it is about, not loose in TMPDIR.
+	mkdir -p "$build" || exit 3
 	CC=clang meson setup "$build" "$src" -Dfuzz=true -Db_sanitize=address,undefined \
-		-Db_lundef=false >"${TMPDIR:-/tmp}/ipcns-fuzz-setup.log" 2>&1 ||
-		{ cat "${TMPDIR:-/tmp}/ipcns-fuzz-setup.log" >&2; echo "fuzz: meson setup failed" >&2; exit 3; }
+		-Db_lundef=false >"$build/setup.log" 2>&1 ||
+		{ cat "$build/setup.log" >&2; echo "fuzz: meson setup failed" >&2; exit 3; }
 fi
 ninja -C "$build" tests/fuzz-args >/dev/null || { echo "fuzz: build failed" >&2; exit 3; }
 
