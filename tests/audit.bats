@@ -131,3 +131,16 @@ teardown() {
 	assert_output $'rootless\tisolated\tisolated\tisolated'
 	assert_equal "$(host_state)" "$BEFORE"
 }
+
+@test "no container: ourselves, or a process that has exited, is usage (exit 2) before anything is built or measured" {
+	run -2 audit --against "$$"
+	assert_output --partial "it is no container"
+	assert_output --partial "usage:"
+	sh -c 'exit 0' &
+	local gone=$!
+	wait "$gone"
+	run -2 audit --against "$gone"
+	assert_output --partial "no process $gone"
+	assert [ ! -e "$BATS_TEST_TMPDIR/out" ]
+	assert_equal "$(host_state)" "$BEFORE"
+}
