@@ -190,8 +190,12 @@ meta_line() { local IFS=$'\t'; target_meta+="target"$'\t'"$*"$'\n'; }
 usage_die() { say "$1"; usage >&2; exit 2; }
 resolve() {
 	local role=$1 opt=$2 who=$3 facts key from to runtime name id ipcmode netmode t same=0
-	case $opt:$who in
-		--against:* | --peer:[1-9]*)
+	# --peer: digits alone are a pid; anything else, a container (whose id
+	# may well start with a digit).
+	[ "$opt" = --peer ] && [[ $who =~ ^[0-9]+$ ]] && opt=--peer-pid
+	case $opt in
+		--against | --peer-pid)
+			opt=${opt%-pid}
 			[[ $who =~ ^[1-9][0-9]{0,9}$ ]] || usage_die "$opt wants a pid, got '${who:0:64}'"
 			R_PID=$who ;;
 		*)
@@ -525,8 +529,7 @@ fi
 set -m
 IPCNS_PROBES=$probes IPCNS_FIXTURES=$fixtures IPCNS_RECORD=$work/cells.jsonl \
 	IPCNS_NAMES=$work/names IPCNS_RUN_ID=$run_id TMPDIR=$work/tmp \
-	IPCNS_TARGET=$target_pid IPCNS_TARGET_START=$target_start \
-	IPCNS_PEER=$peer_pid IPCNS_PEER_START=$peer_start \
+	IPCNS_TARGET=$target_pid IPCNS_PEER=$peer_pid \
 	"$probes/ipcns" --entry fork --reap -t 900 -- \
 	bats --tap ${filter:+--filter "$filter"} "$suites" &
 suite_pid=$!
@@ -636,7 +639,7 @@ while IFS= read -r line; do
 	[[ $line == "leak check"* ]] || say "$line"
 done <"$work/notes"
 # An audit's answer, as RESULTS.md puts it first: what is shared, and with whom.
-[ -n "$audit" ] && [ -z "$raw" ] && sed -n 's/^- \*\*\([^*]*\):\*\* /audit: \1: /p' "$output/RESULTS.md" >&2
+[ -n "$audit" ] && sed -n 's/^- \*\*\([^*]*\):\*\* /audit: \1: /p' "$output/RESULTS.md" >&2
 
 # The one exit-code vocabulary (README): the host first, then the kernel's
 # deviations, then what broke, then whether anything was measured at all.

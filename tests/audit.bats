@@ -98,6 +98,8 @@ teardown() {
 	run -0 jq -r '[.target.peer.pid, .target.measured["sysv-msg"]["this-to-target"], .target.measured["posix-mq"]["target-to-this"]] | @tsv' \
 		"$BATS_TEST_TMPDIR/out/results.json"
 	assert_output "$peer"$'\tshared\tshared'
+	# the IPC namespace is the peer's (this side's), not the host's
+	run -0 grep -c '^| ipc | [0-9]* | [0-9]* | [0-9]* | yes |$' "$BATS_TEST_TMPDIR/out/RESULTS.md"
 	assert_equal "$(host_state)" "$BEFORE"
 }
 

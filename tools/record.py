@@ -615,10 +615,16 @@ class Audit:
         out += table(["", "runtime says", "measured", "agree"], rows)
         ns = tg.get("namespaces", {})
         if ns:
-            out += ["", "## Namespaces (inodes)", ""]
-            out += table(["type", this, "target", "same"],
-                         [[md(k), md(v["this"]), md(v["target"]), "yes" if v["this"] == v["target"] else "no"]
-                          for k, v in ns.items()])
+            # Every "ns" line is run-tests.sh's own (the host's) beside the
+            # process's: with a peer, this side is the peer's column.
+            peer_ns = t.get("peer", {}).get("namespaces", {})
+            head = ["type", "host"] + (["peer"] if peer_ns else []) + ["target", "same as %s" % this]
+            rows = []
+            for k, v in ns.items():
+                mine = peer_ns[k]["target"] if k in peer_ns else v["this"]
+                rows.append([md(k), md(v["this"])] + ([md(mine)] if peer_ns else [])
+                            + [md(v["target"]), "yes" if mine == v["target"] else "no"])
+            out += ["", "## Namespaces (inodes)", ""] + table(head, rows)
         claims = tg.get("claims", {})
         if claims:
             out += ["", "The runtime's own words: %s." % ", ".join(md("%s=%s" % kv) for kv in claims.items())]
