@@ -30,7 +30,7 @@ EOF
 }
 
 # No process is spent here that a loop can spare: under emulation (--kernel)
-# each costs some 50 ms, and a run calls this 14 times.
+# each costs some 50 ms, and a run calls this once a test.
 here=${BASH_SOURCE[0]%/*}
 [ "$here" != "${BASH_SOURCE[0]}" ] || here=.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
